@@ -1,0 +1,431 @@
+//! The remote-unfreeze case and its state machine.
+//!
+//! ```text
+//! marked → packaged → instructed → requested → challenged → verified → (approved →) unfrozen
+//!                         exits: locked, expired, cancelled, rejected
+//! ```
+//!
+//! [`CaseState::can_move_to`] is the whole table of legal moves; the methods
+//! of [`UnfreezeCase`] add the guards (expiry, attempt limits, approval,
+//! maker-checker) and are the only way a case changes.
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::card::{Card, CardId, CardStatus, FreezeReason};
+use crate::customer::CustomerId;
+use crate::policy::{Credential, PolicyLimits, PolicyRule};
+use crate::{Role, StaffMember};
+
+/// A case's identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseId(pub i64);
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CaseState {
+    /// An agent marked a frozen card for remote unfreeze.
+    Marked,
+    /// The reserved info is packaged and stored.
+    Packaged,
+    /// Instructions with a one-time code went to the customer.
+    Instructed,
+    /// The customer's client asked to unfreeze, with the code.
+    Requested,
+    /// The customer was told which credentials to give.
+    Challenged,
+    /// The credentials matched the package.
+    Verified,
+    /// A supervisor approved the unfreeze.
+    Approved,
+    /// The card is unfrozen: done.
+    Unfrozen,
+    /// Too many failed verifications: a new case is needed.
+    Locked,
+    /// The one-time code outlived its lifetime.
+    Expired,
+    /// An agent cancelled the case.
+    Cancelled,
+    /// A supervisor refused the unfreeze.
+    Rejected,
+}
+
+impl CaseState {
+    /// Every state, in flow order then exits.
+    pub const ALL: [CaseState; 12] = [
+        CaseState::Marked,
+        CaseState::Packaged,
+        CaseState::Instructed,
+        CaseState::Requested,
+        CaseState::Challenged,
+        CaseState::Verified,
+        CaseState::Approved,
+        CaseState::Unfrozen,
+        CaseState::Locked,
+        CaseState::Expired,
+        CaseState::Cancelled,
+        CaseState::Rejected,
+    ];
+
+    /// The name used in storage and APIs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Marked => "marked",
+            CaseState::Packaged => "packaged",
+            CaseState::Instructed => "instructed",
+            CaseState::Requested => "requested",
+            CaseState::Challenged => "challenged",
+            CaseState::Verified => "verified",
+            CaseState::Approved => "approved",
+            CaseState::Unfrozen => "unfrozen",
+            CaseState::Locked => "locked",
+            CaseState::Expired => "expired",
+            CaseState::Cancelled => "cancelled",
+            CaseState::Rejected => "rejected",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Final states never move again.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CaseState::Unfrozen
+                | CaseState::Locked
+                | CaseState::Expired
+                | CaseState::Cancelled
+                | CaseState::Rejected
+        )
+    }
+
+    /// States in which the customer's one-time code or session is live and
+    /// so can run out.
+    pub fn can_expire(self) -> bool {
+        matches!(
+            self,
+            CaseState::Instructed | CaseState::Requested | CaseState::Challenged
+        )
+    }
+
+    /// The table of legal moves. Every other pair is an error.
+    pub fn can_move_to(self, to: CaseState) -> bool {
+        use CaseState::*;
+        matches!(
+            (self, to),
+            (Marked, Packaged)
+                | (Packaged, Instructed)
+                | (Instructed, Requested)
+                | (Requested, Challenged)
+                | (Challenged, Verified)
+                | (Challenged, Locked)
+                | (Verified, Approved)
+                | (Verified, Unfrozen)
+                | (Verified, Rejected)
+                | (Approved, Unfrozen)
+                | (Instructed | Requested | Challenged, Expired)
+                | (Marked | Packaged | Instructed | Requested | Challenged | Verified, Cancelled)
+        )
+    }
+}
+
+/// A move or action the rules forbid. Messages are written for the agent.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CaseError {
+    /// The move is not in the table.
+    #[error("a case cannot move from {} to {}", from.as_str(), to.as_str())]
+    IllegalMove {
+        /// Current state.
+        from: CaseState,
+        /// Requested state.
+        to: CaseState,
+    },
+    /// The card is not frozen, so there is nothing to unfreeze.
+    #[error("the card is {0}, not frozen: there is nothing to unfreeze")]
+    CardNotFrozen(&'static str),
+    /// The freeze reason never allows a remote unfreeze.
+    #[error("a card frozen for {} cannot be unfrozen remotely: the customer must visit a branch", .0.as_str())]
+    NotRemote(FreezeReason),
+    /// The one-time code's lifetime has passed.
+    #[error("the case's one-time code has expired")]
+    CodeExpired,
+    /// The attempts are used up (the case is locked).
+    #[error("the case allows no more attempts")]
+    AttemptsExhausted,
+    /// Approval is asked of a case whose policy does not need it, or an
+    /// unfreeze of one that still does.
+    #[error("this case {}", if *.0 { "needs a supervisor's approval first" } else { "needs no approval" })]
+    Approval(bool),
+    /// Someone below supervisor tried to approve or reject.
+    #[error("only a supervisor may approve or reject a case")]
+    NotSupervisor,
+    /// The supervisor opened the case themselves (maker-checker).
+    #[error("the supervisor who opened a case cannot also approve it")]
+    SameMakerAndChecker,
+}
+
+/// One change of a case's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseTransition {
+    /// Before.
+    pub from: CaseState,
+    /// After.
+    pub to: CaseState,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// What a failed verification led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureOutcome {
+    /// The customer may try again this many more times.
+    Retry {
+        /// Attempts left on this case.
+        remaining: u32,
+    },
+    /// The case is now locked.
+    Locked(CaseTransition),
+}
+
+/// A remote-unfreeze case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfreezeCase {
+    /// Identifier (0 until stored).
+    pub id: CaseId,
+    /// The frozen card.
+    pub card_id: CardId,
+    /// Its holder.
+    pub customer_id: CustomerId,
+    /// Why the card is frozen.
+    pub reason: FreezeReason,
+    /// What the customer must give.
+    pub credentials: Vec<Credential>,
+    /// Whether a supervisor must approve before the unfreeze.
+    pub needs_approval: bool,
+    /// Where the case stands.
+    pub state: CaseState,
+    /// Failed verifications so far.
+    pub failed_attempts: u32,
+    /// Who opened it, as [`crate::Actor::label`].
+    pub opened_by: String,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When the one-time code stops working (set when instructed).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl UnfreezeCase {
+    /// Opens a case for a frozen card under the rule for its freeze reason.
+    /// Refuses cards that are not frozen and reasons the policy never lifts
+    /// remotely (court orders).
+    pub fn open(
+        card: &Card,
+        rule: &PolicyRule,
+        opened_by: &StaffMember,
+        now: DateTime<Utc>,
+    ) -> Result<Self, CaseError> {
+        let CardStatus::Frozen { reason, .. } = card.status else {
+            return Err(CaseError::CardNotFrozen(card.status.kind().as_str()));
+        };
+        debug_assert_eq!(rule.reason, reason, "the rule must match the card's reason");
+        if !rule.remote_unfreeze {
+            return Err(CaseError::NotRemote(reason));
+        }
+        Ok(Self {
+            id: CaseId(0),
+            card_id: card.id,
+            customer_id: card.customer_id,
+            reason,
+            credentials: rule.credentials.clone(),
+            needs_approval: rule.supervisor_approval,
+            state: CaseState::Marked,
+            failed_attempts: 0,
+            opened_by: crate::Actor::Staff(opened_by.clone()).label(),
+            opened_at: now,
+            updated_at: now,
+            expires_at: None,
+        })
+    }
+
+    /// The reserved info is packaged.
+    pub fn package(&mut self, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        self.move_to(CaseState::Packaged, now)
+    }
+
+    /// Instructions went out; the one-time code lives for the configured
+    /// lifetime from now.
+    pub fn instruct(
+        &mut self,
+        now: DateTime<Utc>,
+        limits: &PolicyLimits,
+    ) -> Result<CaseTransition, CaseError> {
+        let t = self.move_to(CaseState::Instructed, now)?;
+        self.expires_at = Some(now + limits.code_lifetime);
+        Ok(t)
+    }
+
+    /// Whether the code has run out at `now` (and the state is one that can).
+    pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.state.can_expire() && self.expires_at.is_some_and(|at| now >= at)
+    }
+
+    /// The customer's client asked to unfreeze with the case's code.
+    pub fn request(&mut self, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        self.check_live(CaseState::Requested, now)?;
+        self.move_to(CaseState::Requested, now)
+    }
+
+    /// The customer was told what to provide.
+    pub fn challenge(&mut self, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        self.check_live(CaseState::Challenged, now)?;
+        self.move_to(CaseState::Challenged, now)
+    }
+
+    /// Checks that a verification may be attempted now: the case is
+    /// challenged, not expired, and has attempts left.
+    pub fn check_can_verify(
+        &self,
+        now: DateTime<Utc>,
+        limits: &PolicyLimits,
+    ) -> Result<(), CaseError> {
+        if self.state != CaseState::Challenged {
+            return Err(CaseError::IllegalMove {
+                from: self.state,
+                to: CaseState::Verified,
+            });
+        }
+        self.check_live(CaseState::Verified, now)?;
+        if self.failed_attempts >= limits.attempts_per_case {
+            return Err(CaseError::AttemptsExhausted);
+        }
+        Ok(())
+    }
+
+    /// The uploaded credentials did not match: counts the attempt and locks
+    /// the case at the limit. `customer_limit_reached` is true when this
+    /// failure used up the customer's allowance over all cases, which locks
+    /// the case too.
+    pub fn record_failure(
+        &mut self,
+        now: DateTime<Utc>,
+        limits: &PolicyLimits,
+        customer_limit_reached: bool,
+    ) -> Result<FailureOutcome, CaseError> {
+        self.check_can_verify(now, limits)?;
+        self.failed_attempts += 1;
+        self.updated_at = now;
+        if self.failed_attempts >= limits.attempts_per_case || customer_limit_reached {
+            Ok(FailureOutcome::Locked(self.move_to(CaseState::Locked, now)?))
+        } else {
+            Ok(FailureOutcome::Retry {
+                remaining: limits.attempts_per_case - self.failed_attempts,
+            })
+        }
+    }
+
+    /// Locks a challenged case without counting an attempt: the customer's
+    /// allowance over all cases was already used up before this one.
+    pub fn lock(&mut self, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        self.move_to(CaseState::Locked, now)
+    }
+
+    /// The uploaded credentials matched the package.
+    pub fn verify(
+        &mut self,
+        now: DateTime<Utc>,
+        limits: &PolicyLimits,
+    ) -> Result<CaseTransition, CaseError> {
+        self.check_can_verify(now, limits)?;
+        self.move_to(CaseState::Verified, now)
+    }
+
+    /// A supervisor approves a verified case that needs it. The approver
+    /// must be a supervisor (or admin) and not the person who opened it.
+    pub fn approve(
+        &mut self,
+        now: DateTime<Utc>,
+        approver: &StaffMember,
+    ) -> Result<CaseTransition, CaseError> {
+        self.check_checker(approver)?;
+        if !self.needs_approval {
+            return Err(CaseError::Approval(false));
+        }
+        self.move_to(CaseState::Approved, now)
+    }
+
+    /// A supervisor refuses the unfreeze of a verified case.
+    pub fn reject(
+        &mut self,
+        now: DateTime<Utc>,
+        approver: &StaffMember,
+    ) -> Result<CaseTransition, CaseError> {
+        self.check_checker(approver)?;
+        self.move_to(CaseState::Rejected, now)
+    }
+
+    /// The card is unfrozen: from verified when no approval is needed, or
+    /// from approved.
+    pub fn unfreeze(&mut self, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        if self.state == CaseState::Verified && self.needs_approval {
+            return Err(CaseError::Approval(true));
+        }
+        self.move_to(CaseState::Unfrozen, now)
+    }
+
+    /// The code ran out.
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        if !self.is_expired_at(now) {
+            return Err(CaseError::IllegalMove {
+                from: self.state,
+                to: CaseState::Expired,
+            });
+        }
+        self.move_to(CaseState::Expired, now)
+    }
+
+    /// An agent cancels the case.
+    pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        self.move_to(CaseState::Cancelled, now)
+    }
+
+    fn check_checker(&self, approver: &StaffMember) -> Result<(), CaseError> {
+        if approver.role < Role::Supervisor {
+            return Err(CaseError::NotSupervisor);
+        }
+        if crate::Actor::Staff(approver.clone()).label() == self.opened_by {
+            return Err(CaseError::SameMakerAndChecker);
+        }
+        Ok(())
+    }
+
+    fn check_live(&self, to: CaseState, now: DateTime<Utc>) -> Result<(), CaseError> {
+        if !self.state.can_move_to(to) && self.state != to {
+            return Err(CaseError::IllegalMove {
+                from: self.state,
+                to,
+            });
+        }
+        if self.is_expired_at(now) {
+            return Err(CaseError::CodeExpired);
+        }
+        Ok(())
+    }
+
+    fn move_to(&mut self, to: CaseState, now: DateTime<Utc>) -> Result<CaseTransition, CaseError> {
+        if !self.state.can_move_to(to) {
+            return Err(CaseError::IllegalMove {
+                from: self.state,
+                to,
+            });
+        }
+        let from = self.state;
+        self.state = to;
+        self.updated_at = now;
+        Ok(CaseTransition { from, to, at: now })
+    }
+}

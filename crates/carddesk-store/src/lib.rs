@@ -1,0 +1,229 @@
+//! CardDesk's storage: one repository interface, [`Store`] (with its unit
+//! of work, [`Tx`]), and two implementations of it: SQLite, the embedded
+//! default (a file in WAL mode), and PostgreSQL, for the shared server.
+//!
+//! Both are written once (the `backend!` macro in `sql.rs`) with the SQL
+//! they share, and differ only where the databases do: how a write
+//! transaction starts, how a row is locked, how the audit chain's head is
+//! serialised. One conformance suite (`tests/conformance.rs`) runs every
+//! repository test against both.
+//!
+//! The store never sees a secret in clear: card numbers and ID documents
+//! arrive sealed (AEAD) and keyed-hashed, transaction passwords as Argon2id
+//! hashes. The audit log is append-only (triggers refuse updates and
+//! deletes) and hash-chained under a key kept outside the database
+//! ([`AuditKey`]); [`Store::verify_audit_chain`] walks the chain.
+#![deny(missing_docs)]
+
+// The SQL macros come first so both backends below can use them.
+#[macro_use]
+mod sql;
+
+mod audit;
+mod postgres;
+pub mod records;
+mod rows;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use carddesk_domain::card::CardTransition;
+use carddesk_domain::case::{CaseId, UnfreezeCase};
+use carddesk_domain::{Card, CardId, CardStatus, Customer, CustomerId, PolicyRule};
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+pub use audit::{AuditKey, GENESIS};
+pub use postgres::PgStore;
+pub use records::*;
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in storage. Messages never carry row contents.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; names the rule (constraint or index).
+    #[error("conflict with an existing record ({0})")]
+    Conflict(String),
+    /// A row could not be read back into the domain's types.
+    #[error("a stored {0} is corrupt")]
+    Corrupt(&'static str),
+    /// A database URL that names neither SQLite nor PostgreSQL.
+    #[error("unsupported database URL scheme (use sqlite: or postgres:)")]
+    UnsupportedUrl,
+    /// The database failed (connection, SQL, I/O).
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A case as stored: the domain's case and its one-time code's bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// The case.
+    pub case: UnfreezeCase,
+    /// When the one-time code was accepted (it is accepted once).
+    pub code_used_at: Option<DateTime<Utc>>,
+}
+
+/// The repository: reads outside a transaction, and [`Store::begin`] for a
+/// unit of work that changes state.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Which database this is (`sqlite` or `postgres`), for logs and reports.
+    fn kind(&self) -> &'static str;
+
+    /// Starts a write transaction. Dropping the [`Tx`] without committing
+    /// rolls it back.
+    async fn begin(&self) -> Result<Box<dyn Tx>>;
+
+    /// A customer.
+    async fn customer(&self, id: CustomerId) -> Result<Option<Customer>>;
+    /// The customer whose document has this keyed hash.
+    async fn customer_by_id_digest(&self, digest: &[u8]) -> Result<Option<Customer>>;
+    /// Customers with this E.164 phone number.
+    async fn customers_by_phone(&self, phone: &str) -> Result<Vec<Customer>>;
+    /// A customer's protected identity data.
+    async fn customer_secrets(&self, id: CustomerId) -> Result<Option<CustomerSecrets>>;
+
+    /// A card.
+    async fn card(&self, id: CardId) -> Result<Option<Card>>;
+    /// The card whose number has this keyed hash.
+    async fn card_by_pan_digest(&self, digest: &[u8]) -> Result<Option<Card>>;
+    /// A customer's cards, by id.
+    async fn cards_of_customer(&self, id: CustomerId) -> Result<Vec<Card>>;
+    /// A card's status history, oldest first.
+    async fn card_history(&self, id: CardId) -> Result<Vec<CardTransition>>;
+
+    /// A case.
+    async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>>;
+    /// The case whose one-time code has this keyed hash.
+    async fn case_by_code_digest(&self, digest: &[u8]) -> Result<Option<CaseRecord>>;
+    /// The case whose customer session token has this keyed hash.
+    async fn case_by_session_digest(&self, digest: &[u8]) -> Result<Option<CaseRecord>>;
+    /// Cases, newest first, filtered.
+    async fn cases(&self, filter: &CaseFilter) -> Result<Vec<UnfreezeCase>>;
+    /// A case's package.
+    async fn package(&self, case: CaseId) -> Result<Option<Package>>;
+
+    /// Outbox messages, oldest first, optionally only those of one status.
+    async fn outbox(&self, status: Option<&str>, limit: u32) -> Result<Vec<OutboxMessage>>;
+    /// Audit entries about one object (`case:42`), or all when `None`, in
+    /// chain order, starting after `after_seq`.
+    async fn audit_entries(
+        &self,
+        object: Option<&str>,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>>;
+    /// Walks the whole audit chain and reports the first broken link.
+    async fn verify_audit_chain(&self) -> Result<ChainReport>;
+
+    /// The stored policy table, if one was saved.
+    async fn policy(&self) -> Result<Vec<PolicyRule>>;
+    /// Number of rows of customers and of cards, for reports.
+    async fn counts(&self) -> Result<(i64, i64)>;
+}
+
+/// A unit of work: everything done through one `Tx` is committed together
+/// or not at all. State changes and their audit entries always share one.
+#[async_trait]
+pub trait Tx: Send {
+    /// Commits.
+    async fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Inserts a customer.
+    async fn insert_customer(&mut self, customer: &NewCustomer) -> Result<CustomerId>;
+    /// Inserts a card.
+    async fn insert_card(&mut self, card: &NewCard) -> Result<CardId>;
+    /// Inserts many customers with the ids given (seeding).
+    async fn insert_customers_bulk(&mut self, rows: &[(CustomerId, NewCustomer)]) -> Result<()>;
+    /// Inserts many cards with the ids given (seeding).
+    async fn insert_cards_bulk(&mut self, rows: &[(CardId, NewCard)]) -> Result<()>;
+    /// Moves id sequences past the largest ids present, after bulk inserts.
+    async fn sync_id_sequences(&mut self) -> Result<()>;
+
+    /// A card, locked for the rest of the transaction.
+    async fn lock_card(&mut self, id: CardId) -> Result<Option<Card>>;
+    /// A card's protected data.
+    async fn card_secrets(&mut self, id: CardId) -> Result<Option<CardSecrets>>;
+    /// A customer's protected identity data.
+    async fn customer_secrets(&mut self, id: CustomerId) -> Result<Option<CustomerSecrets>>;
+    /// Sets a card's status and records the transition that led there.
+    async fn set_card_status(
+        &mut self,
+        status: &CardStatus,
+        transition: &CardTransition,
+    ) -> Result<()>;
+
+    /// Inserts a case; fails with [`StoreError::Conflict`] when the card
+    /// already has an open one.
+    async fn insert_case(&mut self, case: &UnfreezeCase) -> Result<CaseId>;
+    /// A case, locked for the rest of the transaction.
+    async fn lock_case(&mut self, id: CaseId) -> Result<Option<CaseRecord>>;
+    /// Writes a case's state, attempts, expiry and update time.
+    async fn save_case(&mut self, case: &UnfreezeCase) -> Result<()>;
+    /// Sets the keyed hash of the case's one-time code (and forgets any
+    /// earlier code and session).
+    async fn set_case_code(&mut self, id: CaseId, code_digest: &[u8]) -> Result<()>;
+    /// Marks the code used and sets the customer session's keyed hash.
+    async fn use_case_code(
+        &mut self,
+        id: CaseId,
+        session_digest: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Stores a case's package.
+    async fn insert_package(&mut self, package: &Package) -> Result<()>;
+    /// Queues an instruction.
+    async fn insert_outbox(&mut self, message: &NewOutboxMessage) -> Result<i64>;
+
+    /// Records a failed credential check.
+    async fn record_credential_failure(
+        &mut self,
+        customer: CustomerId,
+        case: CaseId,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Failed credential checks of a customer since a moment.
+    async fn credential_failures_since(
+        &mut self,
+        customer: CustomerId,
+        since: DateTime<Utc>,
+    ) -> Result<u32>;
+
+    /// Appends to the audit chain and returns the entry's sequence number.
+    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<i64>;
+
+    /// Replaces the policy table.
+    async fn save_policy(&mut self, rules: &[PolicyRule]) -> Result<()>;
+}
+
+/// Opens the store a database URL names (`sqlite:…` or `postgres://…`),
+/// runs its migrations, and returns it behind the interface.
+pub async fn open(url: &str, audit_key: AuditKey) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url, audit_key).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::connect(url, audit_key).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}

@@ -1,0 +1,59 @@
+//! The shared store: PostgreSQL, for many consoles and servers at once.
+
+use std::sync::Arc;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
+
+use crate::{AuditKey, Result};
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    key: Arc<AuditKey>,
+}
+
+impl PgStore {
+    /// Connects to the database a `postgres://` URL names and applies the
+    /// migrations.
+    pub async fn connect(url: &str, key: AuditKey) -> Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        Self::from_pool(pool, key).await
+    }
+
+    /// Wraps an existing pool (tests get theirs from `#[sqlx::test]`) and
+    /// applies the migrations.
+    pub async fn from_pool(pool: PgPool, key: AuditKey) -> Result<Self> {
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            pool,
+            key: Arc::new(key),
+        })
+    }
+
+    /// The pool, for benchmarks that compare against raw queries.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+crate::sql::backend! {
+    store = PgStore,
+    tx = PgTx,
+    db = sqlx::Postgres,
+    kind = "postgres",
+    lock_row = " FOR UPDATE",
+    // Appends to the chain must be serial: each reads the head the one
+    // before wrote. A transaction-scoped advisory lock orders them without
+    // blocking readers of the log.
+    audit_lock = Some("SELECT pg_advisory_xact_lock(7271001)"),
+    sync_sequences = &[
+        "SELECT setval(pg_get_serial_sequence('customers', 'id'), COALESCE((SELECT MAX(id) FROM customers), 0) + 1, false)",
+        "SELECT setval(pg_get_serial_sequence('cards', 'id'), COALESCE((SELECT MAX(id) FROM cards), 0) + 1, false)",
+    ],
+}

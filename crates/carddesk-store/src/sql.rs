@@ -1,0 +1,686 @@
+//! The SQL both backends share, written once.
+//!
+//! `backend!` implements [`Store`](crate::Store) and [`Tx`](crate::Tx) for
+//! one database type. The SQL is the same on both (SQLite accepts `$1`
+//! placeholders and `RETURNING`); what differs is passed in: the suffix that
+//! locks a row (`FOR UPDATE` on PostgreSQL; nothing on SQLite, whose write
+//! transactions start `IMMEDIATE` and so already exclude other writers), the
+//! statement that serialises appends to the audit chain, and the statements
+//! that move id sequences after bulk inserts.
+
+macro_rules! card_columns {
+    () => {
+        "id, customer_id, bin, last_four, pan_length, product, status, freeze_reason, frozen_since"
+    };
+}
+
+macro_rules! customer_columns {
+    () => {
+        "id, name, document_kind, document_masked, phone"
+    };
+}
+
+macro_rules! case_columns {
+    () => {
+        "id, card_id, customer_id, reason, credentials, needs_approval, state, failed_attempts, \
+         opened_by, opened_at, updated_at, expires_at, code_used_at"
+    };
+}
+
+macro_rules! audit_columns {
+    () => {
+        "seq, at, actor, action, object, origin, outcome, detail, prev_hash, hash"
+    };
+}
+
+/// Bulk inserts go in chunks that stay under SQLite's limit of 32,766
+/// bound parameters per statement.
+pub(crate) const BULK_ROWS: usize = 2_000;
+
+/// Audit entries read per round trip while verifying the chain.
+pub(crate) const CHAIN_PAGE: i64 = 5_000;
+
+macro_rules! backend {
+    (
+        store = $store:ident,
+        tx = $tx:ident,
+        db = $db:ty,
+        kind = $kind:literal,
+        lock_row = $lock:literal,
+        audit_lock = $audit_lock:expr,
+        sync_sequences = $sync:expr $(,)?
+    ) => {
+        use async_trait::async_trait;
+        use carddesk_domain::card::CardTransition;
+        use carddesk_domain::case::{CaseId, UnfreezeCase};
+        use carddesk_domain::{Card, CardId, CardStatus, Customer, CustomerId, PolicyRule};
+        use chrono::{DateTime, Utc};
+
+        use crate::records::*;
+        use crate::rows::*;
+        use crate::sql::{BULK_ROWS, CHAIN_PAGE};
+        use crate::{CaseRecord, Store, Tx, GENESIS};
+
+        /// A write transaction on this database.
+        pub struct $tx {
+            tx: sqlx::Transaction<'static, $db>,
+            key: std::sync::Arc<crate::AuditKey>,
+        }
+
+        impl std::fmt::Debug for $tx {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($tx), "(..)"))
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn kind(&self) -> &'static str {
+                $kind
+            }
+
+            async fn begin(&self) -> Result<Box<dyn Tx>> {
+                Ok(Box::new($tx {
+                    tx: self.begin_write().await?,
+                    key: self.key.clone(),
+                }))
+            }
+
+            async fn customer(&self, id: CustomerId) -> Result<Option<Customer>> {
+                sqlx::query_as::<$db, CustomerRow>(concat!(
+                    "SELECT ", customer_columns!(), " FROM customers WHERE id = $1"
+                ))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Customer::try_from)
+                .transpose()
+            }
+
+            async fn customer_by_id_digest(&self, digest: &[u8]) -> Result<Option<Customer>> {
+                sqlx::query_as::<$db, CustomerRow>(concat!(
+                    "SELECT ", customer_columns!(), " FROM customers WHERE id_digest = $1"
+                ))
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Customer::try_from)
+                .transpose()
+            }
+
+            async fn customers_by_phone(&self, phone: &str) -> Result<Vec<Customer>> {
+                convert(
+                    sqlx::query_as::<$db, CustomerRow>(concat!(
+                        "SELECT ", customer_columns!(), " FROM customers WHERE phone = $1 ORDER BY id"
+                    ))
+                    .bind(phone)
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn customer_secrets(&self, id: CustomerId) -> Result<Option<CustomerSecrets>> {
+                Ok(sqlx::query_as::<$db, CustomerSecretsRow>(
+                    "SELECT id_digest, id_sealed, language FROM customers WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(CustomerSecrets::from))
+            }
+
+            async fn card(&self, id: CardId) -> Result<Option<Card>> {
+                sqlx::query_as::<$db, CardRow>(concat!(
+                    "SELECT ", card_columns!(), " FROM cards WHERE id = $1"
+                ))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Card::try_from)
+                .transpose()
+            }
+
+            async fn card_by_pan_digest(&self, digest: &[u8]) -> Result<Option<Card>> {
+                sqlx::query_as::<$db, CardRow>(concat!(
+                    "SELECT ", card_columns!(), " FROM cards WHERE pan_digest = $1"
+                ))
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Card::try_from)
+                .transpose()
+            }
+
+            async fn cards_of_customer(&self, id: CustomerId) -> Result<Vec<Card>> {
+                convert(
+                    sqlx::query_as::<$db, CardRow>(concat!(
+                        "SELECT ", card_columns!(), " FROM cards WHERE customer_id = $1 ORDER BY id"
+                    ))
+                    .bind(id.0)
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn card_history(&self, id: CardId) -> Result<Vec<CardTransition>> {
+                convert(
+                    sqlx::query_as::<$db, CardTransitionRow>(
+                        "SELECT card_id, from_status, to_status, reason, channel, actor, at \
+                         FROM card_transitions WHERE card_id = $1 ORDER BY id",
+                    )
+                    .bind(id.0)
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn case(&self, id: CaseId) -> Result<Option<CaseRecord>> {
+                sqlx::query_as::<$db, CaseRow>(concat!(
+                    "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE id = $1"
+                ))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(CaseRecord::try_from)
+                .transpose()
+            }
+
+            async fn case_by_code_digest(&self, digest: &[u8]) -> Result<Option<CaseRecord>> {
+                sqlx::query_as::<$db, CaseRow>(concat!(
+                    "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE code_digest = $1"
+                ))
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(CaseRecord::try_from)
+                .transpose()
+            }
+
+            async fn case_by_session_digest(&self, digest: &[u8]) -> Result<Option<CaseRecord>> {
+                sqlx::query_as::<$db, CaseRow>(concat!(
+                    "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE session_digest = $1"
+                ))
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(CaseRecord::try_from)
+                .transpose()
+            }
+
+            async fn cases(&self, filter: &CaseFilter) -> Result<Vec<UnfreezeCase>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE 1 = 1"
+                ));
+                if !filter.states.is_empty() {
+                    q.push(" AND state IN (");
+                    let mut list = q.separated(", ");
+                    for state in &filter.states {
+                        list.push_bind(state.as_str());
+                    }
+                    q.push(")");
+                }
+                if let Some(by) = &filter.opened_by {
+                    q.push(" AND opened_by = ").push_bind(by.clone());
+                }
+                if let Some(before) = filter.before_id {
+                    q.push(" AND id < ").push_bind(before);
+                }
+                q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit));
+                let rows: Vec<CaseRecord> =
+                    convert(q.build_query_as::<CaseRow>().fetch_all(&self.pool).await?)?;
+                Ok(rows.into_iter().map(|r| r.case).collect())
+            }
+
+            async fn package(&self, case: CaseId) -> Result<Option<Package>> {
+                sqlx::query_as::<$db, PackageRow>(
+                    "SELECT case_id, card_id, pan_sealed, id_digest, id_sealed, password_hash, \
+                     credentials, created_at FROM packages WHERE case_id = $1",
+                )
+                .bind(case.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Package::try_from)
+                .transpose()
+            }
+
+            async fn outbox(&self, status: Option<&str>, limit: u32) -> Result<Vec<OutboxMessage>> {
+                convert(
+                    sqlx::query_as::<$db, OutboxRow>(
+                        "SELECT id, case_id, channel, recipient, language, body_sealed, \
+                         idempotency_key, status, attempts, created_at FROM outbox \
+                         WHERE ($1 IS NULL OR status = $1) ORDER BY id LIMIT $2",
+                    )
+                    .bind(status)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn audit_entries(
+                &self,
+                object: Option<&str>,
+                after_seq: i64,
+                limit: u32,
+            ) -> Result<Vec<AuditRecord>> {
+                convert(
+                    sqlx::query_as::<$db, AuditRow>(concat!(
+                        "SELECT ", audit_columns!(), " FROM audit_log \
+                         WHERE ($1 IS NULL OR object = $1) AND seq > $2 ORDER BY seq LIMIT $3"
+                    ))
+                    .bind(object)
+                    .bind(after_seq)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn verify_audit_chain(&self) -> Result<ChainReport> {
+                let mut prev_seq = 0_i64;
+                let mut prev_hash = GENESIS.to_vec();
+                loop {
+                    let page: Vec<AuditRecord> = convert(
+                        sqlx::query_as::<$db, AuditRow>(concat!(
+                            "SELECT ", audit_columns!(), " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+                        ))
+                        .bind(prev_seq)
+                        .bind(CHAIN_PAGE)
+                        .fetch_all(&self.pool)
+                        .await?,
+                    )?;
+                    if page.is_empty() {
+                        return Ok(ChainReport::Intact {
+                            entries: u64::try_from(prev_seq).unwrap_or_default(),
+                        });
+                    }
+                    for record in page {
+                        let expected = self.key.link(record.seq, &prev_hash, &record.entry);
+                        // A gap in the sequence is a removed entry; a wrong
+                        // back link or hash is an altered one.
+                        if record.seq != prev_seq + 1
+                            || record.prev_hash != prev_hash
+                            || record.hash != expected
+                        {
+                            return Ok(ChainReport::Broken { seq: record.seq });
+                        }
+                        prev_seq = record.seq;
+                        prev_hash = record.hash;
+                    }
+                }
+            }
+
+            async fn policy(&self) -> Result<Vec<PolicyRule>> {
+                convert(
+                    sqlx::query_as::<$db, PolicyRow>(
+                        "SELECT reason, remote_unfreeze, credentials, supervisor_approval \
+                         FROM policy_rules ORDER BY reason",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn counts(&self) -> Result<(i64, i64)> {
+                Ok(sqlx::query_as::<$db, (i64, i64)>(
+                    "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(*) FROM cards)",
+                )
+                .fetch_one(&self.pool)
+                .await?)
+            }
+        }
+
+        #[async_trait]
+        impl Tx for $tx {
+            async fn commit(self: Box<Self>) -> Result<()> {
+                Ok(self.tx.commit().await?)
+            }
+
+            async fn insert_customer(&mut self, c: &NewCustomer) -> Result<CustomerId> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO customers (name, document_kind, document_masked, id_digest, \
+                     id_sealed, phone, language) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(&c.name)
+                .bind(c.document_kind.as_str())
+                .bind(&c.document_masked)
+                .bind(&c.id_digest)
+                .bind(&c.id_sealed)
+                .bind(&c.phone)
+                .bind(&c.language)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(CustomerId(id))
+            }
+
+            async fn insert_card(&mut self, c: &NewCard) -> Result<CardId> {
+                let (status, reason, since) = status_columns(&c.status);
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO cards (customer_id, bin, last_four, pan_length, product, \
+                     pan_digest, pan_sealed, password_hash, status, freeze_reason, frozen_since) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(c.customer_id.0)
+                .bind(&c.bin)
+                .bind(&c.last_four)
+                .bind(i32::from(c.pan_length))
+                .bind(&c.product)
+                .bind(&c.pan_digest)
+                .bind(&c.pan_sealed)
+                .bind(&c.password_hash)
+                .bind(status)
+                .bind(reason)
+                .bind(since)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(CardId(id))
+            }
+
+            async fn insert_customers_bulk(&mut self, rows: &[(CustomerId, NewCustomer)]) -> Result<()> {
+                for chunk in rows.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO customers (id, name, document_kind, document_masked, \
+                         id_digest, id_sealed, phone, language) ",
+                    );
+                    q.push_values(chunk, |mut b, (id, c)| {
+                        b.push_bind(id.0)
+                            .push_bind(c.name.clone())
+                            .push_bind(c.document_kind.as_str())
+                            .push_bind(c.document_masked.clone())
+                            .push_bind(c.id_digest.clone())
+                            .push_bind(c.id_sealed.clone())
+                            .push_bind(c.phone.clone())
+                            .push_bind(c.language.clone());
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_cards_bulk(&mut self, rows: &[(CardId, NewCard)]) -> Result<()> {
+                for chunk in rows.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO cards (id, customer_id, bin, last_four, pan_length, product, \
+                         pan_digest, pan_sealed, password_hash, status, freeze_reason, frozen_since) ",
+                    );
+                    q.push_values(chunk, |mut b, (id, c)| {
+                        let (status, reason, since) = status_columns(&c.status);
+                        b.push_bind(id.0)
+                            .push_bind(c.customer_id.0)
+                            .push_bind(c.bin.clone())
+                            .push_bind(c.last_four.clone())
+                            .push_bind(i32::from(c.pan_length))
+                            .push_bind(c.product.clone())
+                            .push_bind(c.pan_digest.clone())
+                            .push_bind(c.pan_sealed.clone())
+                            .push_bind(c.password_hash.clone())
+                            .push_bind(status)
+                            .push_bind(reason)
+                            .push_bind(since);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn sync_id_sequences(&mut self) -> Result<()> {
+                let statements: &[&str] = $sync;
+                for sql in statements {
+                    sqlx::query(sql).execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn lock_card(&mut self, id: CardId) -> Result<Option<Card>> {
+                sqlx::query_as::<$db, CardRow>(concat!(
+                    "SELECT ", card_columns!(), " FROM cards WHERE id = $1", $lock
+                ))
+                .bind(id.0)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .map(Card::try_from)
+                .transpose()
+            }
+
+            async fn card_secrets(&mut self, id: CardId) -> Result<Option<CardSecrets>> {
+                Ok(sqlx::query_as::<$db, CardSecretsRow>(
+                    "SELECT pan_sealed, password_hash FROM cards WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .map(CardSecrets::from))
+            }
+
+            async fn customer_secrets(&mut self, id: CustomerId) -> Result<Option<CustomerSecrets>> {
+                Ok(sqlx::query_as::<$db, CustomerSecretsRow>(
+                    "SELECT id_digest, id_sealed, language FROM customers WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .map(CustomerSecrets::from))
+            }
+
+            async fn set_card_status(&mut self, status: &CardStatus, t: &CardTransition) -> Result<()> {
+                let (kind, reason, since) = status_columns(status);
+                sqlx::query(
+                    "UPDATE cards SET status = $1, freeze_reason = $2, frozen_since = $3 WHERE id = $4",
+                )
+                .bind(kind)
+                .bind(reason)
+                .bind(since)
+                .bind(t.card_id.0)
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO card_transitions (card_id, from_status, to_status, reason, \
+                     channel, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(t.card_id.0)
+                .bind(t.from.as_str())
+                .bind(t.to.as_str())
+                .bind(t.reason.map(|r| r.as_str()))
+                .bind(t.channel.as_str())
+                .bind(&t.actor)
+                .bind(micros(t.at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_case(&mut self, c: &UnfreezeCase) -> Result<CaseId> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO unfreeze_cases (card_id, customer_id, reason, credentials, \
+                     needs_approval, state, failed_attempts, opened_by, opened_at, updated_at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(c.card_id.0)
+                .bind(c.customer_id.0)
+                .bind(c.reason.as_str())
+                .bind(credentials_text(&c.credentials))
+                .bind(c.needs_approval)
+                .bind(c.state.as_str())
+                .bind(i32::try_from(c.failed_attempts).unwrap_or(i32::MAX))
+                .bind(&c.opened_by)
+                .bind(micros(c.opened_at))
+                .bind(micros(c.updated_at))
+                .bind(c.expires_at.map(micros))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(CaseId(id))
+            }
+
+            async fn lock_case(&mut self, id: CaseId) -> Result<Option<CaseRecord>> {
+                sqlx::query_as::<$db, CaseRow>(concat!(
+                    "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE id = $1", $lock
+                ))
+                .bind(id.0)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .map(CaseRecord::try_from)
+                .transpose()
+            }
+
+            async fn save_case(&mut self, c: &UnfreezeCase) -> Result<()> {
+                sqlx::query(
+                    "UPDATE unfreeze_cases SET state = $1, failed_attempts = $2, updated_at = $3, \
+                     expires_at = $4 WHERE id = $5",
+                )
+                .bind(c.state.as_str())
+                .bind(i32::try_from(c.failed_attempts).unwrap_or(i32::MAX))
+                .bind(micros(c.updated_at))
+                .bind(c.expires_at.map(micros))
+                .bind(c.id.0)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn set_case_code(&mut self, id: CaseId, code_digest: &[u8]) -> Result<()> {
+                sqlx::query(
+                    "UPDATE unfreeze_cases SET code_digest = $1, code_used_at = NULL, \
+                     session_digest = NULL WHERE id = $2",
+                )
+                .bind(code_digest)
+                .bind(id.0)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn use_case_code(
+                &mut self,
+                id: CaseId,
+                session_digest: &[u8],
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "UPDATE unfreeze_cases SET code_used_at = $1, session_digest = $2 WHERE id = $3",
+                )
+                .bind(micros(at))
+                .bind(session_digest)
+                .bind(id.0)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_package(&mut self, p: &Package) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO packages (case_id, card_id, pan_sealed, id_digest, id_sealed, \
+                     password_hash, credentials, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(p.case_id.0)
+                .bind(p.card_id.0)
+                .bind(&p.pan_sealed)
+                .bind(&p.id_digest)
+                .bind(&p.id_sealed)
+                .bind(&p.password_hash)
+                .bind(credentials_text(&p.credentials))
+                .bind(micros(p.created_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_outbox(&mut self, m: &NewOutboxMessage) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO outbox (case_id, channel, recipient, language, body_sealed, \
+                     idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(m.case_id.0)
+                .bind(m.channel.as_str())
+                .bind(&m.recipient)
+                .bind(&m.language)
+                .bind(&m.body_sealed)
+                .bind(&m.idempotency_key)
+                .bind(micros(m.created_at))
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn record_credential_failure(
+                &mut self,
+                customer: CustomerId,
+                case: CaseId,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query("INSERT INTO credential_failures (customer_id, case_id, at) VALUES ($1, $2, $3)")
+                    .bind(customer.0)
+                    .bind(case.0)
+                    .bind(micros(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn credential_failures_since(
+                &mut self,
+                customer: CustomerId,
+                since: DateTime<Utc>,
+            ) -> Result<u32> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM credential_failures WHERE customer_id = $1 AND at > $2",
+                )
+                .bind(customer.0)
+                .bind(micros(since))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            }
+
+            async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<i64> {
+                let serialise: Option<&str> = $audit_lock;
+                if let Some(sql) = serialise {
+                    sqlx::query(sql).execute(&mut *self.tx).await?;
+                }
+                let head: Option<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                let (seq, prev_hash) = match head {
+                    Some((seq, hash)) => (seq + 1, hash),
+                    None => (1, GENESIS.to_vec()),
+                };
+                let hash = self.key.link(seq, &prev_hash, e);
+                sqlx::query(concat!(
+                    "INSERT INTO audit_log (", audit_columns!(), ") \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(seq)
+                .bind(micros(e.at))
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.object)
+                .bind(&e.origin)
+                .bind(e.outcome.as_str())
+                .bind(&e.detail)
+                .bind(prev_hash)
+                .bind(hash)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(seq)
+            }
+
+            async fn save_policy(&mut self, rules: &[PolicyRule]) -> Result<()> {
+                sqlx::query("DELETE FROM policy_rules").execute(&mut *self.tx).await?;
+                for r in rules {
+                    sqlx::query(
+                        "INSERT INTO policy_rules (reason, remote_unfreeze, credentials, \
+                         supervisor_approval) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(r.reason.as_str())
+                    .bind(r.remote_unfreeze)
+                    .bind(credentials_text(&r.credentials))
+                    .bind(r.supervisor_approval)
+                    .execute(&mut *self.tx)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use backend;

@@ -1,0 +1,69 @@
+//! The embedded default: an SQLite file in WAL mode.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool};
+
+use crate::{AuditKey, Result};
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    key: Arc<AuditKey>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database a `sqlite:` URL names, in WAL
+    /// mode, and applies the migrations.
+    pub async fn open(url: &str, key: AuditKey) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL is durable against application crashes and
+            // loses at most the last commits on power loss, the usual choice.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Self::from_pool(pool, key).await
+    }
+
+    /// Wraps an existing pool (tests get theirs from `#[sqlx::test]`) and
+    /// applies the migrations.
+    pub async fn from_pool(pool: SqlitePool, key: AuditKey) -> Result<Self> {
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(Self {
+            pool,
+            key: Arc::new(key),
+        })
+    }
+
+    /// The pool, for benchmarks that compare against raw queries.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Write transactions take the write lock at `BEGIN`: a deferred
+    /// transaction that reads first cannot upgrade once another writer has
+    /// committed, and would fail where it should have waited.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+crate::sql::backend! {
+    store = SqliteStore,
+    tx = SqliteTx,
+    db = sqlx::Sqlite,
+    kind = "sqlite",
+    lock_row = "",
+    audit_lock = None,
+    sync_sequences = &[],
+}
