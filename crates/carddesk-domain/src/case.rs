@@ -127,7 +127,10 @@ impl CaseState {
                 | (Verified, Rejected)
                 | (Approved, Unfrozen)
                 | (Instructed | Requested | Challenged, Expired)
-                | (Marked | Packaged | Instructed | Requested | Challenged | Verified, Cancelled)
+                | (
+                    Marked | Packaged | Instructed | Requested | Challenged | Verified,
+                    Cancelled
+                )
         )
     }
 }
@@ -320,7 +323,9 @@ impl UnfreezeCase {
         self.failed_attempts += 1;
         self.updated_at = now;
         if self.failed_attempts >= limits.attempts_per_case || customer_limit_reached {
-            Ok(FailureOutcome::Locked(self.move_to(CaseState::Locked, now)?))
+            Ok(FailureOutcome::Locked(
+                self.move_to(CaseState::Locked, now)?,
+            ))
         } else {
             Ok(FailureOutcome::Retry {
                 remaining: limits.attempts_per_case - self.failed_attempts,
@@ -397,7 +402,14 @@ impl UnfreezeCase {
         if approver.role < Role::Supervisor {
             return Err(CaseError::NotSupervisor);
         }
-        if crate::Actor::Staff(approver.clone()).label() == self.opened_by {
+        // Maker-checker is about the person, not the role they held: the
+        // opener's label is `role:username`, and an agent who opened a case
+        // and has since been made a supervisor is still its maker.
+        let opener = self
+            .opened_by
+            .split_once(':')
+            .map_or(self.opened_by.as_str(), |(_, username)| username);
+        if opener == approver.username {
             return Err(CaseError::SameMakerAndChecker);
         }
         Ok(())

@@ -97,8 +97,7 @@ impl IdDocument {
             return Err(IdDocumentError::PassportCountry);
         }
         let number = number.trim().to_ascii_uppercase();
-        if !(5..=20).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
+        if !(5..=20).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(IdDocumentError::PassportNumber);
         }
         Ok(IdDocument::Passport { country, number })
@@ -142,17 +141,16 @@ pub struct PhoneNumber(String);
 
 /// A phone number that is not a mainland mobile number or an E.164 number.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("a phone number is a mainland mobile number (11 digits, starting with 1) or +country and 7 to 15 digits")]
+#[error(
+    "a phone number is a mainland mobile number (11 digits, starting with 1) or +country and 7 to 15 digits"
+)]
 pub struct PhoneNumberError;
 
 impl PhoneNumber {
     /// Parses an E.164 number or an 11-digit mainland mobile number; spaces
     /// and dashes are ignored.
     pub fn parse(input: &str) -> Result<Self, PhoneNumberError> {
-        let s: String = input
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
+        let s: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         if let Some(digits) = s.strip_prefix('+') {
             if (7..=15).contains(&digits.len())
                 && digits.bytes().all(|b| b.is_ascii_digit())

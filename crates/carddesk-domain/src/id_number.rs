@@ -55,7 +55,10 @@ impl ResidentIdNumber {
         }
         let birth = NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
             .map_err(|_| ResidentIdError::BirthDate)?;
-        if birth < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN) {
+        // GB 11643-1999 sets no lower bound; 1800 keeps out absurd years
+        // while accepting the 18xx dates of published examples
+        // (440524188001010014).
+        if birth < NaiveDate::from_ymd_opt(1800, 1, 1).unwrap_or(NaiveDate::MIN) {
             return Err(ResidentIdError::BirthDate);
         }
         if check_character(&s[..17]) != Some(char::from(bytes[17])) {
@@ -111,11 +114,12 @@ pub fn check_character(first17: &str) -> Option<char> {
 
 /// Province-level codes of GB/T 2260, plus 83 for residents of Taiwan and the
 /// 81/82 codes of the Hong Kong and Macao residence permits.
+const PROVINCE_CODES: [&str; 35] = [
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
+    "81", "82", "83",
+];
+
 fn is_province_code(code: &str) -> bool {
-    matches!(
-        code,
-        "11" | "12" | "13" | "14" | "15" | "21" | "22" | "23" | "31" | "32" | "33" | "34" | "35"
-            | "36" | "37" | "41" | "42" | "43" | "44" | "45" | "46" | "50" | "51" | "52" | "53"
-            | "54" | "61" | "62" | "63" | "64" | "65" | "71" | "81" | "82" | "83"
-    )
+    PROVINCE_CODES.contains(&code)
 }

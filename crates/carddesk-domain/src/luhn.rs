@@ -5,7 +5,7 @@
 pub fn is_valid(digits: &str) -> bool {
     digits.len() >= 2
         && digits.bytes().all(|b| b.is_ascii_digit())
-        && weighted_sum(digits.bytes().rev(), false) % 10 == 0
+        && weighted_sum(digits.bytes().rev(), false).is_multiple_of(10)
 }
 
 /// The Luhn check digit to append to `payload` (ASCII digits), or `None` when

@@ -37,7 +37,11 @@ fn check_digit_of_the_classic_example() {
 fn check_digit_completes_every_published_number() {
     for n in VALID {
         let (payload, last) = n.split_at(n.len() - 1);
-        assert_eq!(luhn::check_digit(payload).map(|d| d.to_string()), Some(last.to_owned()), "{n}");
+        assert_eq!(
+            luhn::check_digit(payload).map(|d| d.to_string()),
+            Some(last.to_owned()),
+            "{n}"
+        );
     }
 }
 
@@ -89,7 +93,15 @@ fn the_09_transposition_is_the_known_blind_spot() {
 
 #[test]
 fn is_valid_refuses_what_is_not_a_digit_string() {
-    for bad in ["", "0", "7", "4111 1111 1111 1111", "4111-1111-1111-1111", "411111111111111a", "٤١١١"] {
+    for bad in [
+        "",
+        "0",
+        "7",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "411111111111111a",
+        "٤١١١",
+    ] {
         assert!(!luhn::is_valid(bad), "{bad:?}");
     }
 }
@@ -181,7 +193,11 @@ fn debug_and_display_show_at_most_bin_and_last_four() {
         let n = CardNumber::parse(pan).unwrap();
         for shown in [n.to_string(), format!("{n:?}"), format!("{n:#?}")] {
             let digits: String = shown.chars().filter(char::is_ascii_digit).collect();
-            assert_eq!(digits, format!("{}{}", &pan[..6], &pan[pan.len() - 4..]), "{shown}");
+            assert_eq!(
+                digits,
+                format!("{}{}", &pan[..6], &pan[pan.len() - 4..]),
+                "{shown}"
+            );
         }
     }
 }

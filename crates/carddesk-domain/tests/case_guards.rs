@@ -93,12 +93,18 @@ fn illegal(from: CaseState, to: CaseState) -> CaseError {
 #[test]
 fn open_starts_marked_with_the_rule_of_the_cards_reason() {
     let policy = UnfreezePolicy::default();
-    for reason in FreezeReason::ALL.into_iter().filter(|r| *r != FreezeReason::CourtOrder) {
+    for reason in FreezeReason::ALL
+        .into_iter()
+        .filter(|r| *r != FreezeReason::CourtOrder)
+    {
         let case = open(reason);
         let rule = policy.rule(reason);
         assert_eq!(case.state, CaseState::Marked);
         assert_eq!(case.reason, reason);
-        assert_eq!((case.card_id, case.customer_id), (CardId(7), CustomerId(42)));
+        assert_eq!(
+            (case.card_id, case.customer_id),
+            (CardId(7), CustomerId(42))
+        );
         assert_eq!(case.credentials, rule.credentials);
         assert_eq!(case.needs_approval, rule.supervisor_approval);
         assert_eq!(case.failed_attempts, 0);
@@ -183,13 +189,18 @@ fn the_code_works_until_just_before_the_deadline() {
 fn steps_after_the_deadline_are_refused_and_the_case_expires() {
     type Step = fn(&mut UnfreezeCase, DateTime<Utc>) -> Result<(), CaseError>;
     let steps: [(&str, CaseState, Step); 4] = [
-        ("request", CaseState::Instructed, |c, now| c.request(now).map(drop)),
-        ("challenge", CaseState::Requested, |c, now| c.challenge(now).map(drop)),
+        ("request", CaseState::Instructed, |c, now| {
+            c.request(now).map(drop)
+        }),
+        ("challenge", CaseState::Requested, |c, now| {
+            c.challenge(now).map(drop)
+        }),
         ("verify", CaseState::Challenged, |c, now| {
             c.verify(now, &PolicyLimits::default()).map(drop)
         }),
         ("record_failure", CaseState::Challenged, |c, now| {
-            c.record_failure(now, &PolicyLimits::default(), false).map(drop)
+            c.record_failure(now, &PolicyLimits::default(), false)
+                .map(drop)
         }),
     ];
     for (name, state, step) in steps {
@@ -200,7 +211,11 @@ fn steps_after_the_deadline_are_refused_and_the_case_expires() {
             assert_eq!(case, before, "{name} changed an expired case");
         }
         let t = case.expire(minutes(16)).unwrap();
-        assert_eq!((t.from, t.to, t.at), (state, CaseState::Expired, minutes(16)), "{name}");
+        assert_eq!(
+            (t.from, t.to, t.at),
+            (state, CaseState::Expired, minutes(16)),
+            "{name}"
+        );
         assert_eq!(case.state, CaseState::Expired);
     }
 }
@@ -264,7 +279,10 @@ fn three_failures_lock_the_case() {
 fn the_customers_limit_locks_at_once() {
     let mut case = challenged(FreezeReason::CustomerRequest);
     let outcome = case.record_failure(minutes(2), &PolicyLimits::default(), true);
-    assert!(matches!(outcome, Ok(FailureOutcome::Locked(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome, Ok(FailureOutcome::Locked(_))),
+        "{outcome:?}"
+    );
     assert_eq!((case.state, case.failed_attempts), (CaseState::Locked, 1));
 }
 
@@ -299,13 +317,18 @@ fn lock_locks_a_challenged_case_without_counting_an_attempt() {
 fn attempts_used_up_under_stricter_limits_are_refused() {
     // Two failures under the default limits, then the limit drops to two.
     let mut case = challenged(FreezeReason::CustomerRequest);
-    case.record_failure(minutes(2), &PolicyLimits::default(), false).unwrap();
-    case.record_failure(minutes(2), &PolicyLimits::default(), false).unwrap();
+    case.record_failure(minutes(2), &PolicyLimits::default(), false)
+        .unwrap();
+    case.record_failure(minutes(2), &PolicyLimits::default(), false)
+        .unwrap();
     let strict = PolicyLimits {
         attempts_per_case: 2,
         ..PolicyLimits::default()
     };
-    assert_eq!(case.verify(minutes(3), &strict), Err(CaseError::AttemptsExhausted));
+    assert_eq!(
+        case.verify(minutes(3), &strict),
+        Err(CaseError::AttemptsExhausted)
+    );
     assert_eq!(
         case.record_failure(minutes(3), &strict, false),
         Err(CaseError::AttemptsExhausted)
@@ -349,12 +372,17 @@ fn unfreeze_without_approval_from_verified() {
 
 #[test]
 fn unfreeze_needing_approval_waits_for_a_supervisor() {
-    for reason in [FreezeReason::SuspiciousTransaction, FreezeReason::RiskReview] {
+    for reason in [
+        FreezeReason::SuspiciousTransaction,
+        FreezeReason::RiskReview,
+    ] {
         let mut case = verified(reason);
         assert!(case.needs_approval);
         assert_eq!(case.unfreeze(minutes(3)), Err(CaseError::Approval(true)));
         assert_eq!(case.state, CaseState::Verified);
-        let t = case.approve(minutes(4), &staff("sue", Role::Supervisor)).unwrap();
+        let t = case
+            .approve(minutes(4), &staff("sue", Role::Supervisor))
+            .unwrap();
         assert_eq!((t.from, t.to), (CaseState::Verified, CaseState::Approved));
         let t = case.unfreeze(minutes(5)).unwrap();
         assert_eq!((t.from, t.to), (CaseState::Approved, CaseState::Unfrozen));
@@ -369,7 +397,8 @@ fn approve_needs_a_supervisor_or_an_admin() {
         Err(CaseError::NotSupervisor)
     );
     assert_eq!(case.state, CaseState::Verified);
-    case.approve(minutes(3), &staff("root", Role::Admin)).unwrap();
+    case.approve(minutes(3), &staff("root", Role::Admin))
+        .unwrap();
     assert_eq!(case.state, CaseState::Approved);
 }
 
@@ -383,8 +412,14 @@ fn the_opener_cannot_approve() {
     case.request(t0()).unwrap();
     case.challenge(t0()).unwrap();
     case.verify(t0(), &limits).unwrap();
-    assert_eq!(case.approve(minutes(1), &sam), Err(CaseError::SameMakerAndChecker));
-    assert_eq!(case.reject(minutes(1), &sam), Err(CaseError::SameMakerAndChecker));
+    assert_eq!(
+        case.approve(minutes(1), &sam),
+        Err(CaseError::SameMakerAndChecker)
+    );
+    assert_eq!(
+        case.reject(minutes(1), &sam),
+        Err(CaseError::SameMakerAndChecker)
+    );
     assert_eq!(case.state, CaseState::Verified);
 }
 
@@ -430,10 +465,15 @@ fn reject_ends_a_verified_case() {
         case.reject(minutes(3), &staff("bob", Role::Agent)),
         Err(CaseError::NotSupervisor)
     );
-    let t = case.reject(minutes(3), &staff("sue", Role::Supervisor)).unwrap();
+    let t = case
+        .reject(minutes(3), &staff("sue", Role::Supervisor))
+        .unwrap();
     assert_eq!((t.from, t.to), (CaseState::Verified, CaseState::Rejected));
     assert!(case.unfreeze(minutes(4)).is_err());
-    assert!(case.approve(minutes(4), &staff("sue", Role::Supervisor)).is_err());
+    assert!(
+        case.approve(minutes(4), &staff("sue", Role::Supervisor))
+            .is_err()
+    );
 }
 
 #[test]
@@ -479,5 +519,8 @@ fn error_messages_speak_to_the_agent() {
         CaseError::Approval(true).to_string(),
         "this case needs a supervisor's approval first"
     );
-    assert_eq!(CaseError::Approval(false).to_string(), "this case needs no approval");
+    assert_eq!(
+        CaseError::Approval(false).to_string(),
+        "this case needs no approval"
+    );
 }

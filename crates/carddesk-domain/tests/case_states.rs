@@ -65,7 +65,11 @@ fn every_ordered_pair_matches_the_table() {
             }
         }
     }
-    assert!(wrong.is_empty(), "can_move_to disagrees with domain.md:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "can_move_to disagrees with domain.md:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -81,7 +85,10 @@ fn final_states_are_exactly_the_five_exits_and_allow_no_move() {
         assert_eq!(s.is_final(), FINAL.contains(&s), "is_final({})", s.as_str());
     }
     for from in FINAL {
-        let moves: Vec<_> = STATES.into_iter().filter(|to| from.can_move_to(*to)).collect();
+        let moves: Vec<_> = STATES
+            .into_iter()
+            .filter(|to| from.can_move_to(*to))
+            .collect();
         assert!(moves.is_empty(), "final {} allows {moves:?}", from.as_str());
     }
 }
@@ -90,14 +97,23 @@ fn final_states_are_exactly_the_five_exits_and_allow_no_move() {
 fn every_non_final_state_can_still_end() {
     // No dead ends: every open state has at least one legal move.
     for s in STATES.into_iter().filter(|s| !s.is_final()) {
-        assert!(STATES.iter().any(|to| s.can_move_to(*to)), "{} is a dead end", s.as_str());
+        assert!(
+            STATES.iter().any(|to| s.can_move_to(*to)),
+            "{} is a dead end",
+            s.as_str()
+        );
     }
 }
 
 #[test]
 fn can_expire_is_exactly_the_states_that_may_move_to_expired() {
     for s in STATES {
-        assert_eq!(s.can_expire(), ALLOWED.contains(&(s, Expired)), "can_expire({})", s.as_str());
+        assert_eq!(
+            s.can_expire(),
+            ALLOWED.contains(&(s, Expired)),
+            "can_expire({})",
+            s.as_str()
+        );
     }
 }
 

@@ -14,7 +14,11 @@ fn passport(country: &str, number: &str) -> Result<(String, String), IdDocumentE
 
 fn check_passport(country: &str, number: &str, expected: Result<(&str, &str), IdDocumentError>) {
     let expected = expected.map(|(c, n)| (c.to_owned(), n.to_owned()));
-    assert_eq!(passport(country, number), expected, "{country:?} {number:?}");
+    assert_eq!(
+        passport(country, number),
+        expected,
+        "{country:?} {number:?}"
+    );
 }
 
 #[test]
@@ -23,7 +27,11 @@ fn passports_are_trimmed_and_upper_cased() {
     check_passport(" chn ", " e12345678 ", Ok(("CHN", "E12345678")));
     check_passport("gbr", "123456789", Ok(("GBR", "123456789")));
     check_passport("USA", "A1234", Ok(("USA", "A1234"))); // 5, the shortest
-    check_passport("DEU", "C01X00T47C01X00T47AB", Ok(("DEU", "C01X00T47C01X00T47AB"))); // 20
+    check_passport(
+        "DEU",
+        "C01X00T47C01X00T47AB",
+        Ok(("DEU", "C01X00T47C01X00T47AB")),
+    ); // 20
 }
 
 #[test]
@@ -94,7 +102,10 @@ fn resident_id_errors_come_through() {
 #[test]
 fn debug_is_masked() {
     let id = IdDocument::resident_id("11010519491231002X").unwrap();
-    assert_eq!(format!("{id:?}"), "IdDocument::ResidentId(110***********002X)");
+    assert_eq!(
+        format!("{id:?}"),
+        "IdDocument::ResidentId(110***********002X)"
+    );
     assert_eq!(id.masked(), "110***********002X");
 
     let p = IdDocument::passport("CHN", "E12345678").unwrap();
@@ -122,7 +133,9 @@ fn document_kind_names_round_trip() {
 // Phone numbers.
 
 fn check_phone(input: &str, expected: Option<&str>) {
-    let got = PhoneNumber::parse(input).ok().map(|p| p.as_str().to_owned());
+    let got = PhoneNumber::parse(input)
+        .ok()
+        .map(|p| p.as_str().to_owned());
     assert_eq!(got.as_deref(), expected, "{input:?}");
 }
 

@@ -10,7 +10,10 @@ fn check(masked: String, expected: &str) {
 #[test]
 fn card_numbers_keep_bin_and_last_four() {
     check(mask::card_number("4111111111111111"), "411111******1111");
-    check(mask::card_number("6228481234567890128"), "622848*********0128");
+    check(
+        mask::card_number("6228481234567890128"),
+        "622848*********0128",
+    );
     check(mask::card_number("378282246310005"), "378282*****0005");
     check(mask::card_number("4222222222222"), "422222***2222");
 }
@@ -26,13 +29,21 @@ fn short_card_numbers_keep_only_the_last_four() {
 #[test]
 fn card_parts_rebuild_the_masked_form() {
     check(mask::card_parts("622848", "1234", 16), "622848******1234");
-    check(mask::card_parts("622848", "0128", 19), "622848*********0128");
+    check(
+        mask::card_parts("622848", "0128", 19),
+        "622848*********0128",
+    );
     check(mask::card_parts("422222", "2222", 13), "422222***2222");
 }
 
 #[test]
 fn card_parts_match_the_mask_of_the_full_number() {
-    for pan in ["4111111111111111", "6228481234567890128", "378282246310005", "4222222222222"] {
+    for pan in [
+        "4111111111111111",
+        "6228481234567890128",
+        "378282246310005",
+        "4222222222222",
+    ] {
         let parts = mask::card_parts(&pan[..6], &pan[pan.len() - 4..], pan.len());
         assert_eq!(parts, mask::card_number(pan), "{pan}");
     }

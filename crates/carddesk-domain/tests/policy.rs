@@ -39,14 +39,22 @@ fn domain_table() -> Vec<PolicyRule> {
 fn the_default_table_is_domain_md_row_by_row() {
     let policy = UnfreezePolicy::default();
     for expected in domain_table() {
-        assert_eq!(policy.rule(expected.reason), &expected, "{}", expected.reason.as_str());
+        assert_eq!(
+            policy.rule(expected.reason),
+            &expected,
+            "{}",
+            expected.reason.as_str()
+        );
     }
     assert_eq!(policy.rules(), domain_table().as_slice());
 }
 
 #[test]
 fn the_default_table_passes_its_own_checks() {
-    assert_eq!(UnfreezePolicy::new(domain_table()), Ok(UnfreezePolicy::default()));
+    assert_eq!(
+        UnfreezePolicy::new(domain_table()),
+        Ok(UnfreezePolicy::default())
+    );
 }
 
 #[test]
@@ -66,7 +74,10 @@ fn rules_come_back_in_reason_order_whatever_order_they_were_given() {
 fn court_orders_can_never_be_made_remote() {
     let mut rules = domain_table();
     rules[5] = rule(CourtOrder, true, &[IdNumber, TransactionPassword], true);
-    assert_eq!(UnfreezePolicy::new(rules), Err(PolicyError::CourtOrderRemote));
+    assert_eq!(
+        UnfreezePolicy::new(rules),
+        Err(PolicyError::CourtOrderRemote)
+    );
 }
 
 #[test]
@@ -85,19 +96,28 @@ fn every_reason_needs_a_rule() {
 fn no_reason_may_have_two_rules() {
     let mut rules = domain_table();
     rules.push(rule(Dormant, false, &[], false));
-    assert_eq!(UnfreezePolicy::new(rules), Err(PolicyError::Coverage("dormant")));
+    assert_eq!(
+        UnfreezePolicy::new(rules),
+        Err(PolicyError::Coverage("dormant"))
+    );
 
     // Even an exact copy of a rule is refused.
     let mut rules = domain_table();
     rules.push(rules[0].clone());
-    assert_eq!(UnfreezePolicy::new(rules), Err(PolicyError::Coverage("wrong_pin_limit")));
+    assert_eq!(
+        UnfreezePolicy::new(rules),
+        Err(PolicyError::Coverage("wrong_pin_limit"))
+    );
 }
 
 #[test]
 fn a_remote_rule_must_ask_for_a_credential() {
     let mut rules = domain_table();
     rules[2] = rule(Dormant, true, &[], false);
-    assert_eq!(UnfreezePolicy::new(rules), Err(PolicyError::NoCredential("dormant")));
+    assert_eq!(
+        UnfreezePolicy::new(rules),
+        Err(PolicyError::NoCredential("dormant"))
+    );
 }
 
 #[test]
@@ -105,7 +125,10 @@ fn a_remote_rule_may_ask_for_one_credential_only() {
     let mut rules = domain_table();
     rules[1] = rule(CustomerRequest, true, &[TransactionPassword], false);
     let policy = UnfreezePolicy::new(rules).unwrap();
-    assert_eq!(policy.rule(CustomerRequest).credentials, [TransactionPassword]);
+    assert_eq!(
+        policy.rule(CustomerRequest).credentials,
+        [TransactionPassword]
+    );
 }
 
 #[test]
@@ -123,7 +146,10 @@ fn default_limits_are_3_5_24h_15min() {
 
 #[test]
 fn names_round_trip() {
-    for (c, name) in [(IdNumber, "id_number"), (TransactionPassword, "transaction_password")] {
+    for (c, name) in [
+        (IdNumber, "id_number"),
+        (TransactionPassword, "transaction_password"),
+    ] {
         assert_eq!(c.as_str(), name);
         assert_eq!(Credential::parse(name), Some(c));
     }

@@ -1,1 +1,168 @@
-//! placeholder
+//! CardDesk's backend module, the processor: the use cases of remote
+//! unfreeze, run in-process in the console or behind the HTTP server.
+//!
+//! It owns what must be right whichever transport calls it:
+//! - the steps of the job (look up, mark, package, instruct, request,
+//!   challenge, verify, approve, unfreeze), each moving a case through the
+//!   domain's state machine and writing its audit entry in the same
+//!   transaction ([`Processor`]);
+//! - the protection of secrets ([`keyring`]: AEAD sealing and keyed hashes
+//!   under keys derived from one master key kept outside the database;
+//!   [`passwords`]: Argon2id);
+//! - the instructions outbox, written in the transaction that asks for it
+//!   ([`instructions`]);
+//! - the [`events`] stream that tells watchers what changed.
+//!
+//! Secrets in clear live only in memory, wrapped in `secrecy` types, and are
+//! never logged, returned in errors or stored.
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod enrol;
+mod error;
+pub mod events;
+pub mod instructions;
+pub mod keyring;
+pub mod passwords;
+mod unfreeze;
+
+use std::sync::Arc;
+
+use carddesk_domain::{Actor, PolicyLimits, UnfreezePolicy};
+use carddesk_store::{NewAuditEntry, Outcome, Store, Tx};
+use chrono::{DateTime, Utc};
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ProcessorError;
+pub use events::{Event, Events};
+pub use instructions::Channels;
+pub use keyring::{Keyring, Purpose};
+pub use unfreeze::*;
+
+/// Shorthand for processor results.
+pub type Result<T, E = ProcessorError> = std::result::Result<T, E>;
+
+/// Settings of the processor.
+#[derive(Debug, Clone)]
+pub struct ProcessorConfig {
+    /// Attempt limits and code lifetime.
+    pub limits: PolicyLimits,
+    /// The base URL of the customer's pages, put in instructions' links.
+    pub link_base: String,
+}
+
+impl Default for ProcessorConfig {
+    fn default() -> Self {
+        Self {
+            limits: PolicyLimits::default(),
+            link_base: "http://127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+/// The processor: the use cases over one store.
+#[derive(Debug, Clone)]
+pub struct Processor {
+    store: Arc<dyn Store>,
+    keys: Arc<Keyring>,
+    policy: UnfreezePolicy,
+    config: ProcessorConfig,
+    clock: Arc<dyn Clock>,
+    events: Events,
+}
+
+impl Processor {
+    /// A processor over `store`. The policy table is read from the store;
+    /// a store without one gets the bank's default table saved first.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        keys: Arc<Keyring>,
+        config: ProcessorConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let stored = store.policy().await?;
+        let policy = if stored.is_empty() {
+            let policy = UnfreezePolicy::default();
+            let mut tx = store.begin().await?;
+            tx.save_policy(policy.rules()).await?;
+            append_audit(
+                tx.as_mut(),
+                &Actor::System,
+                clock.now(),
+                "policy.saved",
+                "policy",
+                "system",
+                Outcome::Success,
+                "default unfreeze policy table".to_owned(),
+            )
+            .await?;
+            tx.commit().await?;
+            policy
+        } else {
+            UnfreezePolicy::new(stored)
+                .map_err(|e| ProcessorError::Config(format!("stored policy: {e}")))?
+        };
+        Ok(Self {
+            store,
+            keys,
+            policy,
+            config,
+            clock,
+            events: Events::new(1024),
+        })
+    }
+
+    /// The store underneath (for reads the use cases do not wrap).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The keyring.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    /// The unfreeze policy in force.
+    pub fn policy(&self) -> &UnfreezePolicy {
+        &self.policy
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ProcessorConfig {
+        &self.config
+    }
+
+    /// The event stream.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// Appends one audit entry inside a transaction.
+#[allow(clippy::too_many_arguments)] // Each is one of PCI DSS 10.2.2's fields.
+pub(crate) async fn append_audit(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    action: &str,
+    object: &str,
+    origin: &str,
+    outcome: Outcome,
+    detail: String,
+) -> Result<i64> {
+    Ok(tx
+        .append_audit(&NewAuditEntry {
+            at,
+            actor: actor.label(),
+            action: action.to_owned(),
+            object: object.to_owned(),
+            origin: origin.to_owned(),
+            outcome,
+            detail,
+        })
+        .await?)
+}

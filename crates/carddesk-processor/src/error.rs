@@ -1,0 +1,87 @@
+//! The processor's errors, each with a stable code the transports expose as
+//! `{code, message}`.
+
+use carddesk_domain::card::CardStatusError;
+use carddesk_domain::case::CaseError;
+use carddesk_store::StoreError;
+use thiserror::Error;
+
+/// What can go wrong in a use case. Messages are written for the person in
+/// front of the screen and never carry a secret; credential failures never
+/// say which credential was wrong.
+#[derive(Debug, Error)]
+pub enum ProcessorError {
+    /// Input refused at the edge (malformed ID number, missing credential).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The thing asked for does not exist (or is not the caller's to see).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The case rules refuse the step.
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    /// The card rules refuse the change.
+    #[error(transparent)]
+    Card(#[from] CardStatusError),
+    /// The card already has an open case.
+    #[error("this card already has an open unfreeze case")]
+    CaseAlreadyOpen,
+    /// The uploaded credentials did not match. Deliberately silent about
+    /// which one.
+    #[error("the details you entered do not match our records; {remaining} attempt(s) left")]
+    VerificationFailed {
+        /// Attempts left on the case.
+        remaining: u32,
+    },
+    /// The case is locked after too many failures.
+    #[error("this unfreeze request is locked after too many failed attempts; please call the bank")]
+    Locked,
+    /// The one-time code or the session ran out.
+    #[error("this unfreeze code has expired; please call the bank for a new one")]
+    Expired,
+    /// The one-time code was already used.
+    #[error("this unfreeze code has already been used")]
+    CodeUsed,
+    /// The case is not in a state the customer can act in.
+    #[error("this unfreeze request is no longer open")]
+    CaseClosed,
+    /// The caller's role does not allow the action.
+    #[error("your role does not allow this action")]
+    Forbidden,
+    /// A sealed value could not be opened (wrong key or tampering).
+    #[error("a protected value could not be opened")]
+    Sealed,
+    /// Configuration is missing or wrong.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Storage failed.
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl ProcessorError {
+    /// A stable, machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProcessorError::InvalidInput(_) => "invalid_input",
+            ProcessorError::NotFound(_) => "not_found",
+            ProcessorError::Case(CaseError::NotRemote(_)) => "not_remote",
+            ProcessorError::Case(CaseError::CardNotFrozen(_)) => "card_not_frozen",
+            ProcessorError::Case(CaseError::NotSupervisor) => "forbidden",
+            ProcessorError::Case(CaseError::SameMakerAndChecker) => "maker_checker",
+            ProcessorError::Case(CaseError::CodeExpired) => "expired",
+            ProcessorError::Case(_) => "illegal_state",
+            ProcessorError::Card(_) => "illegal_card_state",
+            ProcessorError::CaseAlreadyOpen => "case_open",
+            ProcessorError::VerificationFailed { .. } => "verification_failed",
+            ProcessorError::Locked => "locked",
+            ProcessorError::Expired => "expired",
+            ProcessorError::CodeUsed => "code_used",
+            ProcessorError::CaseClosed => "case_closed",
+            ProcessorError::Forbidden => "forbidden",
+            ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
+                "internal"
+            }
+        }
+    }
+}
