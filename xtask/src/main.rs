@@ -1,1 +1,96 @@
-fn main() {}
+//! CardDesk's build tool, behind the `cargo xtask` alias.
+//!
+//! - `cargo xtask demo [--fresh]`: the offline demo.
+//! - `cargo xtask test`: every check and test, installing what is missing.
+//! - `cargo xtask bench [--cards N]`: the benchmarks of docs/benchmarks.md.
+//!
+//! Each command installs what it needs on Debian or Ubuntu when run as root
+//! (apt packages, PostgreSQL, npm packages, tauri-driver) and otherwise says
+//! exactly what to install.
+
+mod setup;
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <demo [--fresh] | test | bench [--cards N]>";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = setup::root()?;
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
+        _ => bail!(USAGE),
+    }
+}
+
+/// The offline demo: the processor in-process on the embedded SQLite
+/// default, the demo bank, and a guided remote unfreeze.
+fn demo(extra: &[String]) -> Result<()> {
+    run(Command::new(setup::cargo())
+        .args(["run", "--quiet", "-p", "carddesk-seed", "--bin", "carddesk-demo", "--"])
+        .args(extra))
+}
+
+/// Every check and test the project has.
+fn test() -> Result<()> {
+    setup::system_packages(setup::TEST_PACKAGES)?;
+    let database_url = setup::postgres()?;
+    setup::ui_packages()?;
+    let tauri_driver = setup::tauri_driver()?;
+
+    section("formatting");
+    run(Command::new(setup::cargo()).args(["fmt", "--all", "--check"]))?;
+
+    section("user interface: type check, unit tests, build");
+    run(setup::npm().args(["run", "check"]).current_dir("ui"))?;
+    run(setup::npm().args(["run", "test"]).current_dir("ui"))?;
+    run(setup::npm().args(["run", "build"]).current_dir("ui"))?;
+
+    section("lints");
+    run(Command::new(setup::cargo()).args([
+        "clippy", "--workspace", "--all-targets", "--features", "carddesk/e2e", "--", "-D", "warnings",
+    ]))?;
+
+    section("Rust tests on SQLite and PostgreSQL, and the console end to end under Xvfb");
+    let mut cargo_test = setup::under_display(&[setup::cargo().as_str(), "test", "--workspace", "--features", "carddesk/e2e"]);
+    cargo_test
+        .env("DATABASE_URL", &database_url)
+        .env("TAURI_DRIVER", &tauri_driver);
+    run(&mut cargo_test)?;
+
+    section("documentation");
+    run(Command::new(setup::cargo())
+        .args(["doc", "--workspace", "--no-deps", "--exclude", "xtask"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    println!("\nAll checks passed.");
+    Ok(())
+}
+
+/// The benchmarks: card lookup among a million cards on SQLite and
+/// PostgreSQL, and credential verification against raw Argon2id.
+fn bench(extra: &[String]) -> Result<()> {
+    let database_url = setup::postgres()?;
+    run(Command::new(setup::cargo())
+        .args(["run", "--release", "-p", "carddesk-bench", "--"])
+        .args(extra)
+        .env("DATABASE_URL", database_url))
+}
+
+fn section(name: &str) {
+    println!("\n==> {name}");
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {:?}", cmd.get_program()))?;
+    if !status.success() {
+        bail!("{:?} failed ({status})", cmd);
+    }
+    Ok(())
+}

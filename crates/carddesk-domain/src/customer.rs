@@ -135,9 +135,16 @@ impl fmt::Debug for IdDocument {
     }
 }
 
-/// A phone number in E.164 form (`+8613800138000`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A phone number in E.164 form (`+8613800138000`). Personal data: `Debug`
+/// shows only the last four digits.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.masked())
+    }
+}
 
 /// A phone number that is not a mainland mobile number or an E.164 number.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

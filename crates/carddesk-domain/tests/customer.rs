@@ -181,3 +181,11 @@ fn phones_mask_to_the_last_four() {
     let p = PhoneNumber::parse("13800138000").unwrap();
     assert_eq!(p.masked(), "**********8000");
 }
+
+#[test]
+fn phone_debug_shows_only_the_last_four_digits() {
+    let phone = carddesk_domain::customer::PhoneNumber::parse("13800138000").expect("valid");
+    let shown = format!("{phone:?}");
+    assert!(!shown.contains("1380013"), "{shown}");
+    assert!(shown.contains("8000"), "{shown}");
+}

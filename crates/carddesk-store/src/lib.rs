@@ -135,7 +135,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Walks the whole audit chain and reports the first broken link.
     async fn verify_audit_chain(&self) -> Result<ChainReport>;
 
-    /// The stored policy table, if one was saved.
+    /// The stored policy table (empty if none was saved), in the domain's
+    /// order of freeze reasons, as `UnfreezePolicy::rules` lists them.
     async fn policy(&self) -> Result<Vec<PolicyRule>>;
     /// Number of rows of customers and of cards, for reports.
     async fn counts(&self) -> Result<(i64, i64)>;

@@ -18,7 +18,10 @@ impl PgStore {
     /// Connects to the database a `postgres://` URL names and applies the
     /// migrations.
     pub async fn connect(url: &str, key: AuditKey) -> Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
         Self::from_pool(pool, key).await
     }
 

@@ -42,9 +42,13 @@ fn parse_credentials(text: &str) -> Result<Vec<Credential>> {
 }
 
 /// The status columns of a card: (status, freeze reason, frozen since).
-pub(crate) fn status_columns(status: &CardStatus) -> (&'static str, Option<&'static str>, Option<i64>) {
+pub(crate) fn status_columns(
+    status: &CardStatus,
+) -> (&'static str, Option<&'static str>, Option<i64>) {
     match status {
-        CardStatus::Frozen { reason, since } => ("frozen", Some(reason.as_str()), Some(micros(*since))),
+        CardStatus::Frozen { reason, since } => {
+            ("frozen", Some(reason.as_str()), Some(micros(*since)))
+        }
         other => (other.kind().as_str(), None, None),
     }
 }

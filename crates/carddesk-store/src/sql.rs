@@ -311,14 +311,18 @@ macro_rules! backend {
             }
 
             async fn policy(&self) -> Result<Vec<PolicyRule>> {
-                convert(
+                let mut rules: Vec<PolicyRule> = convert(
                     sqlx::query_as::<$db, PolicyRow>(
                         "SELECT reason, remote_unfreeze, credentials, supervisor_approval \
-                         FROM policy_rules ORDER BY reason",
+                         FROM policy_rules",
                     )
                     .fetch_all(&self.pool)
                     .await?,
-                )
+                )?;
+                // The reason column would sort by name; the table's order is
+                // the domain's (that of `UnfreezePolicy::rules`).
+                rules.sort_by_key(|r| r.reason);
+                Ok(rules)
             }
 
             async fn counts(&self) -> Result<(i64, i64)> {
