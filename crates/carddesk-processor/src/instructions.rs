@@ -117,5 +117,9 @@ pub fn voice_message(language: &str, f: &InstructionFacts<'_>) -> String {
 }
 
 fn spaced(digits: &str) -> String {
-    digits.chars().map(String::from).collect::<Vec<_>>().join(" ")
+    digits
+        .chars()
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -81,13 +81,17 @@ impl Keyring {
     /// Loads the master key from a file of 64 hex digits, creating the file
     /// with a new random key (readable by its owner only) when it is missing.
     pub fn load_or_create(path: &Path) -> Result<Self, ProcessorError> {
-        let io = |e: std::io::Error| ProcessorError::Config(format!("key file {}: {e}", path.display()));
+        let io =
+            |e: std::io::Error| ProcessorError::Config(format!("key file {}: {e}", path.display()));
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 let text = Zeroizing::new(text);
                 let mut master = [0u8; 32];
                 hex::decode_to_slice(text.trim(), &mut master).map_err(|_| {
-                    ProcessorError::Config(format!("key file {} is not 64 hex digits", path.display()))
+                    ProcessorError::Config(format!(
+                        "key file {} is not 64 hex digits",
+                        path.display()
+                    ))
                 })?;
                 Ok(Self::from_master(master))
             }
@@ -156,7 +160,11 @@ impl Keyring {
     }
 
     /// Opens what [`Keyring::seal`] sealed for the same purpose.
-    pub fn open(&self, purpose: Purpose, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, ProcessorError> {
+    pub fn open(
+        &self,
+        purpose: Purpose,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, ProcessorError> {
         if sealed.len() < NONCE_LEN {
             return Err(ProcessorError::Sealed);
         }

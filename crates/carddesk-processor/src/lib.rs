@@ -69,6 +69,8 @@ pub struct Processor {
     config: ProcessorConfig,
     clock: Arc<dyn Clock>,
     events: Events,
+    /// Bounds the Argon2id checks running at once.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl Processor {
@@ -109,6 +111,9 @@ impl Processor {
             config,
             clock,
             events: Events::new(1024),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            )),
         })
     }
 

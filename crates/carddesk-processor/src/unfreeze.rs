@@ -148,14 +148,27 @@ impl Processor {
     pub async fn look_up(&self, query: &CustomerQuery) -> Result<Vec<CustomerCards>> {
         let customers = match query {
             CustomerQuery::Document(doc) => {
-                let digest = self.keys.digest(Purpose::IdDocument, doc.canonical().as_bytes());
-                self.store.customer_by_id_digest(&digest).await?.into_iter().collect()
+                let digest = self
+                    .keys
+                    .digest(Purpose::IdDocument, doc.canonical().as_bytes());
+                self.store
+                    .customer_by_id_digest(&digest)
+                    .await?
+                    .into_iter()
+                    .collect()
             }
             CustomerQuery::Phone(phone) => self.store.customers_by_phone(phone.as_str()).await?,
             CustomerQuery::CardNumber(pan) => {
-                let digest = self.keys.digest(Purpose::CardNumber, pan.expose().as_bytes());
+                let digest = self
+                    .keys
+                    .digest(Purpose::CardNumber, pan.expose().as_bytes());
                 match self.store.card_by_pan_digest(&digest).await? {
-                    Some(card) => self.store.customer(card.customer_id).await?.into_iter().collect(),
+                    Some(card) => self
+                        .store
+                        .customer(card.customer_id)
+                        .await?
+                        .into_iter()
+                        .collect(),
                     None => Vec::new(),
                 }
             }
@@ -177,13 +190,21 @@ impl Processor {
     /// Marks a frozen card for remote unfreeze, opening a case (step 1).
     /// Refuses cards that are not frozen, court-order freezes, and cards
     /// that already have an open case, with a reason the agent can read.
-    pub async fn mark(&self, staff: &StaffMember, card_id: CardId, origin: &str) -> Result<UnfreezeCase> {
+    pub async fn mark(
+        &self,
+        staff: &StaffMember,
+        card_id: CardId,
+        origin: &str,
+    ) -> Result<UnfreezeCase> {
         let actor = Actor::Staff(staff.clone());
         let object = format!("card:{}", card_id.0);
         self.audited(&actor, "case.mark", &object, origin, async {
             let now = self.now();
             let mut tx = self.store.begin().await?;
-            let card = tx.lock_card(card_id).await?.ok_or(ProcessorError::NotFound("card"))?;
+            let card = tx
+                .lock_card(card_id)
+                .await?
+                .ok_or(ProcessorError::NotFound("card"))?;
             let mut case = match card.status.freeze_reason() {
                 Some(reason) => UnfreezeCase::open(&card, self.policy.rule(reason), staff, now)?,
                 None => return Err(CaseError::CardNotFrozen(card.status.kind().as_str()).into()),
@@ -217,49 +238,63 @@ impl Processor {
     /// (step 2). The package holds only protected forms: the sealed card
     /// number, the document's keyed hash and sealed copy, and the transaction
     /// password's Argon2id hash.
-    pub async fn package(&self, staff: &StaffMember, case_id: CaseId, origin: &str) -> Result<UnfreezeCase> {
+    pub async fn package(
+        &self,
+        staff: &StaffMember,
+        case_id: CaseId,
+        origin: &str,
+    ) -> Result<UnfreezeCase> {
         let actor = Actor::Staff(staff.clone());
-        self.audited(&actor, "case.package", &case_object(case_id), origin, async {
-            let now = self.now();
-            let mut tx = self.store.begin().await?;
-            let mut case = lock_case(tx.as_mut(), case_id).await?.case;
-            case.package(now)?;
-            let card = tx.card_secrets(case.card_id).await?.ok_or(ProcessorError::NotFound("card"))?;
-            let holder = tx
-                .customer_secrets(case.customer_id)
-                .await?
-                .ok_or(ProcessorError::NotFound("customer"))?;
-            tx.insert_package(&Package {
-                case_id,
-                card_id: case.card_id,
-                pan_sealed: card.pan_sealed,
-                id_digest: holder.id_digest,
-                id_sealed: holder.id_sealed,
-                password_hash: card.password_hash,
-                credentials: case.credentials.clone(),
-                created_at: now,
-            })
-            .await?;
-            tx.save_case(&case).await?;
-            let asked: Vec<&str> = case.credentials.iter().map(|c| c.as_str()).collect();
-            append_audit(
-                tx.as_mut(),
-                &actor,
-                now,
-                "case.packaged",
-                &case_object(case_id),
-                origin,
-                Outcome::Success,
-                format!("asks {}", asked.join(" + ")),
-            )
-            .await?;
-            tx.commit().await?;
-            self.events.send_all(vec![Event::CaseChanged {
-                case_id,
-                state: case.state,
-            }]);
-            Ok(case)
-        })
+        self.audited(
+            &actor,
+            "case.package",
+            &case_object(case_id),
+            origin,
+            async {
+                let now = self.now();
+                let mut tx = self.store.begin().await?;
+                let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+                case.package(now)?;
+                let card = tx
+                    .card_secrets(case.card_id)
+                    .await?
+                    .ok_or(ProcessorError::NotFound("card"))?;
+                let holder = tx
+                    .customer_secrets(case.customer_id)
+                    .await?
+                    .ok_or(ProcessorError::NotFound("customer"))?;
+                tx.insert_package(&Package {
+                    case_id,
+                    card_id: case.card_id,
+                    pan_sealed: card.pan_sealed,
+                    id_digest: holder.id_digest,
+                    id_sealed: holder.id_sealed,
+                    password_hash: card.password_hash,
+                    credentials: case.credentials.clone(),
+                    created_at: now,
+                })
+                .await?;
+                tx.save_case(&case).await?;
+                let asked: Vec<&str> = case.credentials.iter().map(|c| c.as_str()).collect();
+                append_audit(
+                    tx.as_mut(),
+                    &actor,
+                    now,
+                    "case.packaged",
+                    &case_object(case_id),
+                    origin,
+                    Outcome::Success,
+                    format!("asks {}", asked.join(" + ")),
+                )
+                .await?;
+                tx.commit().await?;
+                self.events.send_all(vec![Event::CaseChanged {
+                    case_id,
+                    state: case.state,
+                }]);
+                Ok(case)
+            },
+        )
         .await
     }
 
@@ -279,78 +314,108 @@ impl Processor {
             ));
         }
         let actor = Actor::Staff(staff.clone());
-        self.audited(&actor, "case.instruct", &case_object(case_id), origin, async {
-            let now = self.now();
-            let limits = &self.config.limits;
-            let mut tx = self.store.begin().await?;
-            let mut case = lock_case(tx.as_mut(), case_id).await?.case;
-            case.instruct(now, limits)?;
-            let card = tx.lock_card(case.card_id).await?.ok_or(ProcessorError::NotFound("card"))?;
-            let customer = self
-                .store
-                .customer(case.customer_id)
-                .await?
-                .ok_or(ProcessorError::NotFound("customer"))?;
-            let language = tx
-                .customer_secrets(case.customer_id)
-                .await?
-                .map(|s| s.language)
-                .unwrap_or_else(|| "zh-CN".to_owned());
-            let code = instructions::new_code();
-            let canonical = instructions::normalize_code(code.expose_secret())
-                .unwrap_or_else(|| unreachable!("generated codes are well formed"));
-            tx.set_case_code(case_id, &self.keys.digest(Purpose::CaseCode, canonical.as_bytes()))
+        self.audited(
+            &actor,
+            "case.instruct",
+            &case_object(case_id),
+            origin,
+            async {
+                let now = self.now();
+                let limits = &self.config.limits;
+                // The recipient is read before the transaction starts: a step
+                // that waits on the pool while holding its transaction's
+                // connection starves the pool once as many agents instruct at
+                // once as it has connections (PostgreSQL), or times out behind
+                // the writers queued on SQLite's write lock. A case's customer
+                // never changes, so reading it unlocked is safe.
+                let holder = self
+                    .store
+                    .case(case_id)
+                    .await?
+                    .ok_or(ProcessorError::NotFound("case"))?
+                    .case
+                    .customer_id;
+                let customer = self
+                    .store
+                    .customer(holder)
+                    .await?
+                    .ok_or(ProcessorError::NotFound("customer"))?;
+                let mut tx = self.store.begin().await?;
+                let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+                case.instruct(now, limits)?;
+                let card = tx
+                    .lock_card(case.card_id)
+                    .await?
+                    .ok_or(ProcessorError::NotFound("card"))?;
+                let language = tx
+                    .customer_secrets(case.customer_id)
+                    .await?
+                    .map(|s| s.language)
+                    .unwrap_or_else(|| "zh-CN".to_owned());
+                let code = instructions::new_code();
+                let canonical = instructions::normalize_code(code.expose_secret())
+                    .unwrap_or_else(|| unreachable!("generated codes are well formed"));
+                tx.set_case_code(
+                    case_id,
+                    &self.keys.digest(Purpose::CaseCode, canonical.as_bytes()),
+                )
                 .await?;
-            let facts = InstructionFacts {
-                last_four: &card.last_four,
-                code: &code,
-                link_base: &self.config.link_base,
-                expires_at: case.expires_at.unwrap_or(now),
-                lifetime_minutes: limits.code_lifetime.num_minutes(),
-            };
-            let mut events = vec![Event::CaseChanged {
-                case_id,
-                state: case.state,
-            }];
-            let mut sent = Vec::new();
-            for (wanted, channel) in [(channels.text, OutboxChannel::Text), (channels.voice, OutboxChannel::Voice)] {
-                if !wanted {
-                    continue;
-                }
-                let body = match channel {
-                    OutboxChannel::Text => instructions::text_message(&language, &facts),
-                    OutboxChannel::Voice => instructions::voice_message(&language, &facts),
+                let facts = InstructionFacts {
+                    last_four: &card.last_four,
+                    code: &code,
+                    link_base: &self.config.link_base,
+                    expires_at: case.expires_at.unwrap_or(now),
+                    lifetime_minutes: limits.code_lifetime.num_minutes(),
                 };
-                let outbox_id = tx
-                    .insert_outbox(&NewOutboxMessage {
-                        case_id,
-                        channel,
-                        recipient: customer.phone.as_str().to_owned(),
-                        language: language.clone(),
-                        body_sealed: self.keys.seal(Purpose::Instruction, body.as_bytes()),
-                        idempotency_key: instructions::new_session_token().expose_secret()[..32].to_owned(),
-                        created_at: now,
-                    })
-                    .await?;
-                events.push(Event::InstructionQueued { case_id, outbox_id });
-                sent.push(channel.as_str());
-            }
-            tx.save_case(&case).await?;
-            append_audit(
-                tx.as_mut(),
-                &actor,
-                now,
-                "case.instructed",
-                &case_object(case_id),
-                origin,
-                Outcome::Success,
-                format!("{} to {}", sent.join(" + "), customer.phone.masked()),
-            )
-            .await?;
-            tx.commit().await?;
-            self.events.send_all(events);
-            Ok(case)
-        })
+                let mut events = vec![Event::CaseChanged {
+                    case_id,
+                    state: case.state,
+                }];
+                let mut sent = Vec::new();
+                for (wanted, channel) in [
+                    (channels.text, OutboxChannel::Text),
+                    (channels.voice, OutboxChannel::Voice),
+                ] {
+                    if !wanted {
+                        continue;
+                    }
+                    let body = match channel {
+                        OutboxChannel::Text => instructions::text_message(&language, &facts),
+                        OutboxChannel::Voice => instructions::voice_message(&language, &facts),
+                    };
+                    let outbox_id = tx
+                        .insert_outbox(&NewOutboxMessage {
+                            case_id,
+                            channel,
+                            recipient: customer.phone.as_str().to_owned(),
+                            language: language.clone(),
+                            body_sealed: self.keys.seal(Purpose::Instruction, body.as_bytes()),
+                            idempotency_key: instructions::new_session_token().expose_secret()
+                                [..32]
+                                .to_owned(),
+                            created_at: now,
+                        })
+                        .await?;
+                    events.push(Event::InstructionQueued { case_id, outbox_id });
+                    sent.push(channel.as_str());
+                }
+                tx.save_case(&case).await?;
+                append_audit(
+                    tx.as_mut(),
+                    &actor,
+                    now,
+                    "case.instructed",
+                    &case_object(case_id),
+                    origin,
+                    Outcome::Success,
+                    format!("{} to {}", sent.join(" + "), customer.phone.masked()),
+                )
+                .await?;
+                tx.commit().await?;
+                self.events.send_all(events);
+                Ok(case)
+            },
+        )
         .await
     }
 
@@ -370,49 +435,60 @@ impl Processor {
         let case_id = found.case.id;
         let actor = Actor::Customer(found.case.customer_id);
         let result = self
-            .audited(&actor, "case.request", &case_object(case_id), origin, async {
-                let now = self.now();
-                let mut tx = self.store.begin().await?;
-                let record = lock_case(tx.as_mut(), case_id).await?;
-                if record.code_used_at.is_some() {
-                    return Err(ProcessorError::CodeUsed);
-                }
-                let mut case = record.case;
-                if case.is_expired_at(now) {
-                    return self.expire_in(tx, case, now).await;
-                }
-                case.request(now)?;
-                let token = instructions::new_session_token();
-                tx.use_case_code(
-                    case_id,
-                    &self.keys.digest(Purpose::Session, token.expose_secret().as_bytes()),
-                    now,
-                )
-                .await?;
-                tx.save_case(&case).await?;
-                append_audit(
-                    tx.as_mut(),
-                    &actor,
-                    now,
-                    "case.requested",
-                    &case_object(case_id),
-                    origin,
-                    Outcome::Success,
-                    "one-time code accepted".to_owned(),
-                )
-                .await?;
-                let card = tx.lock_card(case.card_id).await?.ok_or(ProcessorError::NotFound("card"))?;
-                tx.commit().await?;
-                self.events.send_all(vec![Event::CaseChanged {
-                    case_id,
-                    state: case.state,
-                }]);
-                Ok(CustomerSession {
-                    token,
-                    case_id,
-                    card_last_four: card.last_four,
-                })
-            })
+            .audited(
+                &actor,
+                "case.request",
+                &case_object(case_id),
+                origin,
+                async {
+                    let now = self.now();
+                    let mut tx = self.store.begin().await?;
+                    let record = lock_case(tx.as_mut(), case_id).await?;
+                    if record.code_used_at.is_some() {
+                        return Err(ProcessorError::CodeUsed);
+                    }
+                    let mut case = record.case;
+                    if case.is_expired_at(now) {
+                        return self.expire_in(tx, case, now).await;
+                    }
+                    case.request(now)?;
+                    let token = instructions::new_session_token();
+                    tx.use_case_code(
+                        case_id,
+                        &self
+                            .keys
+                            .digest(Purpose::Session, token.expose_secret().as_bytes()),
+                        now,
+                    )
+                    .await?;
+                    tx.save_case(&case).await?;
+                    append_audit(
+                        tx.as_mut(),
+                        &actor,
+                        now,
+                        "case.requested",
+                        &case_object(case_id),
+                        origin,
+                        Outcome::Success,
+                        "one-time code accepted".to_owned(),
+                    )
+                    .await?;
+                    let card = tx
+                        .lock_card(case.card_id)
+                        .await?
+                        .ok_or(ProcessorError::NotFound("card"))?;
+                    tx.commit().await?;
+                    self.events.send_all(vec![Event::CaseChanged {
+                        case_id,
+                        state: case.state,
+                    }]);
+                    Ok(CustomerSession {
+                        token,
+                        case_id,
+                        card_last_four: card.last_four,
+                    })
+                },
+            )
             .await;
         result.map_err(for_customer)
     }
@@ -424,51 +500,65 @@ impl Processor {
         let case_id = found.case.id;
         let actor = Actor::Customer(found.case.customer_id);
         let result = self
-            .audited(&actor, "case.challenge", &case_object(case_id), origin, async {
-                let now = self.now();
-                let mut tx = self.store.begin().await?;
-                let mut case = lock_case(tx.as_mut(), case_id).await?.case;
-                if case.is_expired_at(now) {
-                    return self.expire_in(tx, case, now).await;
-                }
-                if case.state == CaseState::Requested {
-                    case.challenge(now)?;
-                    tx.save_case(&case).await?;
-                    let asked: Vec<&str> = case.credentials.iter().map(|c| c.as_str()).collect();
-                    append_audit(
-                        tx.as_mut(),
-                        &actor,
-                        now,
-                        "case.challenged",
-                        &case_object(case_id),
-                        origin,
-                        Outcome::Success,
-                        format!("asked {}", asked.join(" + ")),
-                    )
-                    .await?;
-                } else if case.state != CaseState::Challenged {
-                    return Err(ProcessorError::CaseClosed);
-                }
-                let card = tx.lock_card(case.card_id).await?.ok_or(ProcessorError::NotFound("card"))?;
-                tx.commit().await?;
-                let customer = self
-                    .store
-                    .customer(case.customer_id)
-                    .await?
-                    .ok_or(ProcessorError::NotFound("customer"))?;
-                self.events.send_all(vec![Event::CaseChanged {
-                    case_id,
-                    state: case.state,
-                }]);
-                Ok(Challenge {
-                    case_id,
-                    credentials: case.credentials.clone(),
-                    document_kind: customer.document_kind,
-                    attempts_left: self.config.limits.attempts_per_case.saturating_sub(case.failed_attempts),
-                    expires_at: case.expires_at,
-                    card_last_four: card.last_four,
-                })
-            })
+            .audited(
+                &actor,
+                "case.challenge",
+                &case_object(case_id),
+                origin,
+                async {
+                    let now = self.now();
+                    let mut tx = self.store.begin().await?;
+                    let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+                    if case.is_expired_at(now) {
+                        return self.expire_in(tx, case, now).await;
+                    }
+                    if case.state == CaseState::Requested {
+                        case.challenge(now)?;
+                        tx.save_case(&case).await?;
+                        let asked: Vec<&str> =
+                            case.credentials.iter().map(|c| c.as_str()).collect();
+                        append_audit(
+                            tx.as_mut(),
+                            &actor,
+                            now,
+                            "case.challenged",
+                            &case_object(case_id),
+                            origin,
+                            Outcome::Success,
+                            format!("asked {}", asked.join(" + ")),
+                        )
+                        .await?;
+                    } else if case.state != CaseState::Challenged {
+                        return Err(ProcessorError::CaseClosed);
+                    }
+                    let card = tx
+                        .lock_card(case.card_id)
+                        .await?
+                        .ok_or(ProcessorError::NotFound("card"))?;
+                    tx.commit().await?;
+                    let customer = self
+                        .store
+                        .customer(case.customer_id)
+                        .await?
+                        .ok_or(ProcessorError::NotFound("customer"))?;
+                    self.events.send_all(vec![Event::CaseChanged {
+                        case_id,
+                        state: case.state,
+                    }]);
+                    Ok(Challenge {
+                        case_id,
+                        credentials: case.credentials.clone(),
+                        document_kind: customer.document_kind,
+                        attempts_left: self
+                            .config
+                            .limits
+                            .attempts_per_case
+                            .saturating_sub(case.failed_attempts),
+                        expires_at: case.expires_at,
+                        card_last_four: card.last_four,
+                    })
+                },
+            )
             .await;
         result.map_err(for_customer)
     }
@@ -491,15 +581,21 @@ impl Processor {
         let case_id = found.case.id;
         let actor = Actor::Customer(found.case.customer_id);
         let result = self
-            .audited(&actor, "case.verify", &case_object(case_id), origin, async {
-                let package = self
-                    .store
-                    .package(case_id)
-                    .await?
-                    .ok_or(ProcessorError::NotFound("package"))?;
-                let matched = self.credentials_match(&package, upload).await?;
-                self.decide(case_id, &actor, matched, origin).await
-            })
+            .audited(
+                &actor,
+                "case.verify",
+                &case_object(case_id),
+                origin,
+                async {
+                    let package = self
+                        .store
+                        .package(case_id)
+                        .await?
+                        .ok_or(ProcessorError::NotFound("package"))?;
+                    let matched = self.credentials_match(&package, upload).await?;
+                    self.decide(case_id, &actor, matched, origin).await
+                },
+            )
             .await;
         result.map_err(for_customer)
     }
@@ -517,7 +613,9 @@ impl Processor {
         }
         let id_ok = match &upload.id_document {
             Some(doc) if wants(Credential::IdNumber) => {
-                let digest = self.keys.digest(Purpose::IdDocument, doc.canonical().as_bytes());
+                let digest = self
+                    .keys
+                    .digest(Purpose::IdDocument, doc.canonical().as_bytes());
                 bool::from(digest.ct_eq(&package.id_digest))
             }
             _ => true,
@@ -525,11 +623,18 @@ impl Processor {
         let password_ok = match upload.transaction_password {
             Some(password) if wants(Credential::TransactionPassword) => {
                 let hash = package.password_hash.clone();
-                // Argon2id takes tens of milliseconds of CPU: keep it off the
-                // async workers.
+                // Argon2id takes tens of milliseconds of CPU and 19 MiB: keep
+                // it off the async workers, and run no more at once than
+                // there are cores, so a burst of uploads queues instead of
+                // taking a gigabyte.
+                let _permit = self.hashing.acquire().await.map_err(|_| {
+                    ProcessorError::Config("credential checks are shut down".to_owned())
+                })?;
                 tokio::task::spawn_blocking(move || passwords::verify(&hash, &password))
                     .await
-                    .map_err(|_| ProcessorError::Config("credential check task failed".to_owned()))?
+                    .map_err(|_| {
+                        ProcessorError::Config("credential check task failed".to_owned())
+                    })?
             }
             _ => true,
         };
@@ -537,7 +642,13 @@ impl Processor {
         Ok(id_ok & password_ok)
     }
 
-    async fn decide(&self, case_id: CaseId, actor: &Actor, matched: bool, origin: &str) -> Result<VerifyOutcome> {
+    async fn decide(
+        &self,
+        case_id: CaseId,
+        actor: &Actor,
+        matched: bool,
+        origin: &str,
+    ) -> Result<VerifyOutcome> {
         let now = self.now();
         let limits = &self.config.limits;
         let mut tx = self.store.begin().await?;
@@ -546,6 +657,10 @@ impl Processor {
             return self.expire_in(tx, case, now).await;
         }
         case.check_can_verify(now, limits)?;
+        // Rows are locked before the first audit append takes the chain's
+        // lock, in the same order everywhere (case, card, chain), so two
+        // transactions can never wait on each other.
+        tx.lock_card(case.card_id).await?;
         let object = case_object(case_id);
         let mut events = Vec::new();
         let prior_failures = tx
@@ -556,30 +671,69 @@ impl Processor {
             // locks without looking at what was uploaded.
             case.lock(now)?;
             tx.save_case(&case).await?;
-            append_audit(tx.as_mut(), actor, now, "case.locked", &object, origin, Outcome::Refused,
-                format!("customer reached {} failures in {} h", limits.failures_per_customer, limits.failure_window.num_hours()))
-                .await?;
+            append_audit(
+                tx.as_mut(),
+                actor,
+                now,
+                "case.locked",
+                &object,
+                origin,
+                Outcome::Refused,
+                format!(
+                    "customer reached {} failures in {} h",
+                    limits.failures_per_customer,
+                    limits.failure_window.num_hours()
+                ),
+            )
+            .await?;
             tx.commit().await?;
-            self.events.send_all(vec![Event::CaseChanged { case_id, state: case.state }]);
+            self.events.send_all(vec![Event::CaseChanged {
+                case_id,
+                state: case.state,
+            }]);
             return Err(ProcessorError::Locked);
         }
         if !matched {
             let customer_limit = prior_failures + 1 >= limits.failures_per_customer;
             let outcome = case.record_failure(now, limits, customer_limit)?;
-            tx.record_credential_failure(case.customer_id, case_id, now).await?;
-            tx.save_case(&case).await?;
-            append_audit(tx.as_mut(), actor, now, "case.verification", &object, origin, Outcome::Failure,
-                format!("credentials did not match; attempt {} of {}", case.failed_attempts, limits.attempts_per_case))
+            tx.record_credential_failure(case.customer_id, case_id, now)
                 .await?;
+            tx.save_case(&case).await?;
+            append_audit(
+                tx.as_mut(),
+                actor,
+                now,
+                "case.verification",
+                &object,
+                origin,
+                Outcome::Failure,
+                format!(
+                    "credentials did not match; attempt {} of {}",
+                    case.failed_attempts, limits.attempts_per_case
+                ),
+            )
+            .await?;
             let result = match outcome {
                 FailureOutcome::Retry { remaining } => {
                     events.push(Event::AttemptFailed { case_id, remaining });
                     Err(ProcessorError::VerificationFailed { remaining })
                 }
                 FailureOutcome::Locked(_) => {
-                    append_audit(tx.as_mut(), actor, now, "case.locked", &object, origin, Outcome::Success,
-                        "too many failed verifications".to_owned()).await?;
-                    events.push(Event::CaseChanged { case_id, state: case.state });
+                    append_audit(
+                        tx.as_mut(),
+                        actor,
+                        now,
+                        "case.locked",
+                        &object,
+                        origin,
+                        Outcome::Success,
+                        "too many failed verifications".to_owned(),
+                    )
+                    .await?;
+                    events.push(Event::CaseChanged {
+                        case_id,
+                        state: case.state,
+                    });
                     Err(ProcessorError::Locked)
                 }
             };
@@ -588,88 +742,166 @@ impl Processor {
             return result;
         }
         case.verify(now, limits)?;
-        append_audit(tx.as_mut(), actor, now, "case.verified", &object, origin, Outcome::Success,
-            "credentials matched the package".to_owned()).await?;
+        append_audit(
+            tx.as_mut(),
+            actor,
+            now,
+            "case.verified",
+            &object,
+            origin,
+            Outcome::Success,
+            "credentials matched the package".to_owned(),
+        )
+        .await?;
         let outcome = if case.needs_approval {
             VerifyOutcome::AwaitingApproval
         } else {
-            self.unfreeze_in(tx.as_mut(), &mut case, actor, origin, now, &mut events).await?;
+            self.unfreeze_in(tx.as_mut(), &mut case, actor, origin, now, &mut events)
+                .await?;
             VerifyOutcome::Unfrozen
         };
         tx.save_case(&case).await?;
         tx.commit().await?;
-        events.insert(0, Event::CaseChanged { case_id, state: case.state });
+        events.insert(
+            0,
+            Event::CaseChanged {
+                case_id,
+                state: case.state,
+            },
+        );
         self.events.send_all(events);
         Ok(outcome)
     }
 
     /// A supervisor approves a verified case that needs it; the card is
     /// unfrozen in the same transaction (maker-checker).
-    pub async fn approve(&self, supervisor: &StaffMember, case_id: CaseId, origin: &str) -> Result<UnfreezeCase> {
+    pub async fn approve(
+        &self,
+        supervisor: &StaffMember,
+        case_id: CaseId,
+        origin: &str,
+    ) -> Result<UnfreezeCase> {
         let actor = Actor::Staff(supervisor.clone());
-        self.audited(&actor, "case.approve", &case_object(case_id), origin, async {
-            let now = self.now();
-            let mut tx = self.store.begin().await?;
-            let mut case = lock_case(tx.as_mut(), case_id).await?.case;
-            case.approve(now, supervisor)?;
-            append_audit(tx.as_mut(), &actor, now, "case.approved", &case_object(case_id), origin,
-                Outcome::Success, format!("opened by {}", case.opened_by)).await?;
-            let mut events = Vec::new();
-            self.unfreeze_in(tx.as_mut(), &mut case, &actor, origin, now, &mut events).await?;
-            tx.save_case(&case).await?;
-            tx.commit().await?;
-            events.insert(0, Event::CaseChanged { case_id, state: case.state });
-            self.events.send_all(events);
-            Ok(case)
-        })
+        self.audited(
+            &actor,
+            "case.approve",
+            &case_object(case_id),
+            origin,
+            async {
+                let now = self.now();
+                let mut tx = self.store.begin().await?;
+                let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+                case.approve(now, supervisor)?;
+                // Case, then card, then the audit chain: the one lock order.
+                tx.lock_card(case.card_id).await?;
+                append_audit(
+                    tx.as_mut(),
+                    &actor,
+                    now,
+                    "case.approved",
+                    &case_object(case_id),
+                    origin,
+                    Outcome::Success,
+                    format!("opened by {}", case.opened_by),
+                )
+                .await?;
+                let mut events = Vec::new();
+                self.unfreeze_in(tx.as_mut(), &mut case, &actor, origin, now, &mut events)
+                    .await?;
+                tx.save_case(&case).await?;
+                tx.commit().await?;
+                events.insert(
+                    0,
+                    Event::CaseChanged {
+                        case_id,
+                        state: case.state,
+                    },
+                );
+                self.events.send_all(events);
+                Ok(case)
+            },
+        )
         .await
     }
 
     /// A supervisor refuses the unfreeze of a verified case.
-    pub async fn reject(&self, supervisor: &StaffMember, case_id: CaseId, why: &str, origin: &str) -> Result<UnfreezeCase> {
+    pub async fn reject(
+        &self,
+        supervisor: &StaffMember,
+        case_id: CaseId,
+        why: &str,
+        origin: &str,
+    ) -> Result<UnfreezeCase> {
         let actor = Actor::Staff(supervisor.clone());
-        self.simple_step(&actor, case_id, origin, "case.reject", "case.rejected", why, |case, now| {
-            case.reject(now, supervisor)
-        })
+        self.simple_step(
+            &actor,
+            case_id,
+            origin,
+            "case.reject",
+            "case.rejected",
+            why,
+            |case, now| case.reject(now, supervisor),
+        )
         .await
     }
 
     /// An agent cancels an open case.
-    pub async fn cancel(&self, staff: &StaffMember, case_id: CaseId, why: &str, origin: &str) -> Result<UnfreezeCase> {
+    pub async fn cancel(
+        &self,
+        staff: &StaffMember,
+        case_id: CaseId,
+        why: &str,
+        origin: &str,
+    ) -> Result<UnfreezeCase> {
         let actor = Actor::Staff(staff.clone());
-        self.simple_step(&actor, case_id, origin, "case.cancel", "case.cancelled", why, |case, now| case.cancel(now))
-            .await
+        self.simple_step(
+            &actor,
+            case_id,
+            origin,
+            "case.cancel",
+            "case.cancelled",
+            why,
+            |case, now| case.cancel(now),
+        )
+        .await
     }
 
     /// Expires every open case whose code has run out; returns how many.
+    ///
+    /// Walks all open cases a page at a time: the store lists newest
+    /// first, and the cases that run out first are the oldest.
     pub async fn expire_due(&self) -> Result<usize> {
-        let filter = carddesk_store::CaseFilter {
-            states: vec![CaseState::Instructed, CaseState::Requested, CaseState::Challenged],
-            limit: 500,
-            ..Default::default()
-        };
+        const PAGE: u32 = 500;
         let now = self.now();
         let mut expired = 0;
-        for case in self.store.cases(&filter).await? {
-            if !case.is_expired_at(now) {
-                continue;
-            }
-            let tx = self.store.begin().await?;
-            let locked = {
-                let mut tx = tx;
-                let current = lock_case(tx.as_mut(), case.id).await?.case;
-                if current.is_expired_at(now) {
-                    // `expire_in` always reports the expiry as an error to the
-                    // customer; here it is the expected result.
-                    let _: Result<()> = self.expire_in(tx, current, now).await;
-                    true
-                } else {
-                    false
-                }
+        let mut before_id = None;
+        loop {
+            let filter = carddesk_store::CaseFilter {
+                states: vec![
+                    CaseState::Instructed,
+                    CaseState::Requested,
+                    CaseState::Challenged,
+                ],
+                before_id,
+                limit: PAGE,
+                ..Default::default()
             };
-            expired += usize::from(locked);
+            let page = self.store.cases(&filter).await?;
+            for case in page.iter().filter(|c| c.is_expired_at(now)) {
+                let mut tx = self.store.begin().await?;
+                let current = lock_case(tx.as_mut(), case.id).await?.case;
+                // Dropping the transaction of a case that moved on since
+                // the listing rolls it back.
+                if current.is_expired_at(now) {
+                    self.expire_committed(tx, current, now).await?;
+                    expired += 1;
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == PAGE as usize => before_id = Some(last.id.0),
+                _ => return Ok(expired),
+            }
         }
-        Ok(expired)
     }
 
     /// A case as stored.
@@ -684,7 +916,10 @@ impl Processor {
 
     /// A case's timeline: its audit entries in order.
     pub async fn timeline(&self, case_id: CaseId) -> Result<Vec<AuditRecord>> {
-        Ok(self.store.audit_entries(Some(&case_object(case_id)), 0, 1_000).await?)
+        Ok(self
+            .store
+            .audit_entries(Some(&case_object(case_id)), 0, 1_000)
+            .await?)
     }
 
     /// Walks the audit chain.
@@ -698,7 +933,9 @@ impl Processor {
     pub async fn local_outbox(&self, limit: u32) -> Result<Vec<LocalInstruction>> {
         let mut out = Vec::new();
         for m in self.store.outbox(None, limit).await? {
-            let body = self.keys.open(Purpose::Instruction, &m.message.body_sealed)?;
+            let body = self
+                .keys
+                .open(Purpose::Instruction, &m.message.body_sealed)?;
             out.push(LocalInstruction {
                 id: m.id,
                 case_id: m.message.case_id,
@@ -712,7 +949,9 @@ impl Processor {
     }
 
     async fn case_by_session(&self, session: &SecretString) -> Result<CaseRecord> {
-        let digest = self.keys.digest(Purpose::Session, session.expose_secret().as_bytes());
+        let digest = self
+            .keys
+            .digest(Purpose::Session, session.expose_secret().as_bytes());
         self.store
             .case_by_session_digest(&digest)
             .await?
@@ -730,25 +969,74 @@ impl Processor {
         now: DateTime<Utc>,
         events: &mut Vec<Event>,
     ) -> Result<()> {
-        let card = tx.lock_card(case.card_id).await?.ok_or(ProcessorError::NotFound("card"))?;
-        let transition = CardTransition::new(card.id, &card.status, &CardStatus::Active, actor, now)?;
+        let card = tx
+            .lock_card(case.card_id)
+            .await?
+            .ok_or(ProcessorError::NotFound("card"))?;
+        let transition =
+            CardTransition::new(card.id, &card.status, &CardStatus::Active, actor, now)?;
         tx.set_card_status(&CardStatus::Active, &transition).await?;
         case.unfreeze(now)?;
-        append_audit(tx, actor, now, "card.unfrozen", &case_object(case.id), origin, Outcome::Success,
-            format!("card {} unfrozen, lifting {}", card.id.0, case.reason.as_str())).await?;
-        events.push(Event::CardChanged { card_id: card.id, status: CardStatus::Active.kind() });
+        append_audit(
+            tx,
+            actor,
+            now,
+            "card.unfrozen",
+            &case_object(case.id),
+            origin,
+            Outcome::Success,
+            format!(
+                "card {} unfrozen, lifting {}",
+                card.id.0,
+                case.reason.as_str()
+            ),
+        )
+        .await?;
+        events.push(Event::CardChanged {
+            card_id: card.id,
+            status: CardStatus::Active.kind(),
+        });
         Ok(())
     }
 
-    /// Expires a case inside `tx`, commits, and reports the expiry.
-    async fn expire_in<T>(&self, mut tx: Box<dyn Tx>, mut case: UnfreezeCase, now: DateTime<Utc>) -> Result<T> {
+    /// Expires a case inside `tx`, commits, and reports the expiry to the
+    /// customer who ran into it.
+    async fn expire_in<T>(
+        &self,
+        tx: Box<dyn Tx>,
+        case: UnfreezeCase,
+        now: DateTime<Utc>,
+    ) -> Result<T> {
+        self.expire_committed(tx, case, now).await?;
+        Err(ProcessorError::Expired)
+    }
+
+    /// Expires a case inside `tx` and commits.
+    async fn expire_committed(
+        &self,
+        mut tx: Box<dyn Tx>,
+        mut case: UnfreezeCase,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         case.expire(now)?;
         tx.save_case(&case).await?;
-        append_audit(tx.as_mut(), &Actor::System, now, "case.expired", &case_object(case.id), "system",
-            Outcome::Success, "the one-time code outlived its lifetime".to_owned()).await?;
+        append_audit(
+            tx.as_mut(),
+            &Actor::System,
+            now,
+            "case.expired",
+            &case_object(case.id),
+            "system",
+            Outcome::Success,
+            "the one-time code outlived its lifetime".to_owned(),
+        )
+        .await?;
         tx.commit().await?;
-        self.events.send_all(vec![Event::CaseChanged { case_id: case.id, state: case.state }]);
-        Err(ProcessorError::Expired)
+        self.events.send_all(vec![Event::CaseChanged {
+            case_id: case.id,
+            state: case.state,
+        }]);
+        Ok(())
     }
 
     /// A step that is one domain move and its audit entry.
@@ -761,7 +1049,11 @@ impl Processor {
         attempt: &str,
         done: &str,
         why: &str,
-        apply: impl FnOnce(&mut UnfreezeCase, DateTime<Utc>) -> Result<carddesk_domain::case::CaseTransition, CaseError> + Send,
+        apply: impl FnOnce(
+            &mut UnfreezeCase,
+            DateTime<Utc>,
+        ) -> Result<carddesk_domain::case::CaseTransition, CaseError>
+        + Send,
     ) -> Result<UnfreezeCase> {
         self.audited(actor, attempt, &case_object(case_id), origin, async {
             let now = self.now();
@@ -769,10 +1061,22 @@ impl Processor {
             let mut case = lock_case(tx.as_mut(), case_id).await?.case;
             apply(&mut case, now)?;
             tx.save_case(&case).await?;
-            append_audit(tx.as_mut(), actor, now, done, &case_object(case_id), origin, Outcome::Success,
-                why.chars().take(500).collect()).await?;
+            append_audit(
+                tx.as_mut(),
+                actor,
+                now,
+                done,
+                &case_object(case_id),
+                origin,
+                Outcome::Success,
+                why.chars().take(500).collect(),
+            )
+            .await?;
             tx.commit().await?;
-            self.events.send_all(vec![Event::CaseChanged { case_id, state: case.state }]);
+            self.events.send_all(vec![Event::CaseChanged {
+                case_id,
+                state: case.state,
+            }]);
             Ok(case)
         })
         .await
@@ -790,18 +1094,29 @@ impl Processor {
         step: impl Future<Output = Result<T>>,
     ) -> Result<T> {
         let result = step.await;
-        if let Err(e) = &result {
-            if is_refusal(e) {
-                let mut tx = self.store.begin().await?;
-                append_audit(tx.as_mut(), actor, self.now(), action, object, origin, Outcome::Refused, e.to_string())
-                    .await?;
-                tx.commit().await?;
-            }
+        if let Err(e) = &result
+            && is_refusal(e)
+        {
+            let mut tx = self.store.begin().await?;
+            append_audit(
+                tx.as_mut(),
+                actor,
+                self.now(),
+                action,
+                object,
+                origin,
+                Outcome::Refused,
+                e.to_string(),
+            )
+            .await?;
+            tx.commit().await?;
         }
         result
     }
 }
 
 async fn lock_case(tx: &mut dyn Tx, id: CaseId) -> Result<CaseRecord> {
-    tx.lock_case(id).await?.ok_or(ProcessorError::NotFound("case"))
+    tx.lock_case(id)
+        .await?
+        .ok_or(ProcessorError::NotFound("case"))
 }

@@ -40,8 +40,13 @@ impl PgStore {
         &self.pool
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
+    async fn begin_write(
+        &self,
+    ) -> Result<(
+        sqlx::Transaction<'static, Postgres>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    )> {
+        Ok((self.pool.begin().await?, None))
     }
 }
 

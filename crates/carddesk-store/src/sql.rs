@@ -65,6 +65,9 @@ macro_rules! backend {
         pub struct $tx {
             tx: sqlx::Transaction<'static, $db>,
             key: std::sync::Arc<crate::AuditKey>,
+            // Held until commit or rollback where the backend queues its
+            // writers in-process (SQLite); see `begin_write`.
+            _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
         }
 
         impl std::fmt::Debug for $tx {
@@ -80,9 +83,11 @@ macro_rules! backend {
             }
 
             async fn begin(&self) -> Result<Box<dyn Tx>> {
+                let (tx, writer) = self.begin_write().await?;
                 Ok(Box::new($tx {
-                    tx: self.begin_write().await?,
+                    tx,
                     key: self.key.clone(),
+                    _writer: writer,
                 }))
             }
 

@@ -14,6 +14,7 @@ use crate::{AuditKey, Result};
 pub struct SqliteStore {
     pool: SqlitePool,
     key: Arc<AuditKey>,
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -42,6 +43,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             key: Arc::new(key),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -53,8 +55,19 @@ impl SqliteStore {
     /// Write transactions take the write lock at `BEGIN`: a deferred
     /// transaction that reads first cannot upgrade once another writer has
     /// committed, and would fail where it should have waited.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    ///
+    /// SQLite admits one writer at a time. Writers of this process queue on
+    /// an async mutex first: SQLite's own busy handler waits by sleeping in
+    /// growing steps, which under contention costs more than the writes.
+    /// The busy timeout still covers writers in other processes.
+    async fn begin_write(
+        &self,
+    ) -> Result<(
+        sqlx::Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    )> {
+        let turn = self.writer.clone().lock_owned().await;
+        Ok((self.pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn)))
     }
 }
 
