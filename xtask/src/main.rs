@@ -32,7 +32,15 @@ fn main() -> Result<()> {
 /// default, the demo bank, and a guided remote unfreeze.
 fn demo(extra: &[String]) -> Result<()> {
     run(Command::new(setup::cargo())
-        .args(["run", "--quiet", "-p", "carddesk-seed", "--bin", "carddesk-demo", "--"])
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "carddesk-seed",
+            "--bin",
+            "carddesk-demo",
+            "--",
+        ])
         .args(extra))
 }
 
@@ -53,11 +61,24 @@ fn test() -> Result<()> {
 
     section("lints");
     run(Command::new(setup::cargo()).args([
-        "clippy", "--workspace", "--all-targets", "--features", "carddesk/e2e", "--", "-D", "warnings",
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        "carddesk/e2e",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
 
     section("Rust tests on SQLite and PostgreSQL, and the console end to end under Xvfb");
-    let mut cargo_test = setup::under_display(&[setup::cargo().as_str(), "test", "--workspace", "--features", "carddesk/e2e"]);
+    let mut cargo_test = setup::under_display(&[
+        setup::cargo().as_str(),
+        "test",
+        "--workspace",
+        "--features",
+        "carddesk/e2e",
+    ]);
     cargo_test
         .env("DATABASE_URL", &database_url)
         .env("TAURI_DRIVER", &tauri_driver);

@@ -77,7 +77,10 @@ pub fn system_packages(packages: &[&str]) -> Result<()> {
         return Ok(());
     }
     if !is_root() {
-        bail!("missing packages; install them with:\n  sudo apt-get install -y {}", missing.join(" "));
+        bail!(
+            "missing packages; install them with:\n  sudo apt-get install -y {}",
+            missing.join(" ")
+        );
     }
     println!("==> installing {}", missing.join(" "));
     let quiet = |args: &[&str]| {
@@ -96,17 +99,21 @@ pub fn system_packages(packages: &[&str]) -> Result<()> {
 }
 
 fn postgres_listening() -> bool {
-    TcpStream::connect_timeout(&"127.0.0.1:5432".parse().expect("a socket address"), Duration::from_secs(1)).is_ok()
+    TcpStream::connect_timeout(
+        &"127.0.0.1:5432".parse().expect("a socket address"),
+        Duration::from_secs(1),
+    )
+    .is_ok()
 }
 
 /// Makes sure a PostgreSQL server listens on 127.0.0.1:5432 (installing and
 /// starting Debian's when needed) and returns the URL the tests use. An
 /// already set `DATABASE_URL` naming PostgreSQL wins.
 pub fn postgres() -> Result<String> {
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        if url.starts_with("postgres") {
-            return Ok(url);
-        }
+    if let Ok(url) = std::env::var("DATABASE_URL")
+        && url.starts_with("postgres")
+    {
+        return Ok(url);
     }
     let url = "postgres://postgres@127.0.0.1:5432/postgres".to_owned();
     if postgres_listening() {
@@ -143,14 +150,24 @@ pub fn ui_packages() -> Result<()> {
         .ok()
         .and_then(|o| {
             let v = String::from_utf8_lossy(&o.stdout);
-            v.trim().trim_start_matches('v').split('.').next()?.parse::<u32>().ok()
+            v.trim()
+                .trim_start_matches('v')
+                .split('.')
+                .next()?
+                .parse::<u32>()
+                .ok()
         })
         .is_some_and(|major| major >= 20);
     if !node_ok {
-        bail!("Node.js 20 or newer is needed for the UI (Vite 8): install it from nodejs.org or your package manager");
+        bail!(
+            "Node.js 20 or newer is needed for the UI (Vite 8): install it from nodejs.org or your package manager"
+        );
     }
     let stamp = Path::new("ui/node_modules/.package-lock.json");
-    let fresh = match (std::fs::metadata(stamp), std::fs::metadata("ui/package-lock.json")) {
+    let fresh = match (
+        std::fs::metadata(stamp),
+        std::fs::metadata("ui/package-lock.json"),
+    ) {
         (Ok(installed), Ok(lock)) => installed.modified()? >= lock.modified()?,
         _ => false,
     };
@@ -161,9 +178,15 @@ pub fn ui_packages() -> Result<()> {
     // The registry here lacks other platforms' optional packages, so a
     // lockfile made on one platform can fail `npm ci` on another; `npm
     // install` then resolves what this platform needs.
-    let ci = npm().args(["ci", "--no-audit", "--no-fund"]).current_dir("ui").status()?;
+    let ci = npm()
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir("ui")
+        .status()?;
     if !ci.success() {
-        let install = npm().args(["install", "--no-audit", "--no-fund"]).current_dir("ui").status()?;
+        let install = npm()
+            .args(["install", "--no-audit", "--no-fund"])
+            .current_dir("ui")
+            .status()?;
         if !install.success() {
             bail!("npm install in ui/ failed");
         }

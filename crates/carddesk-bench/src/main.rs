@@ -38,7 +38,11 @@ struct Args {
     #[arg(long, default_value_t = 120)]
     verifications: usize,
     /// The PostgreSQL server (a database `carddesk_bench` is made on it).
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
     database_url: String,
     /// Where the SQLite bank and the key are kept between runs.
     #[arg(long, default_value = "target/bench")]
@@ -53,14 +57,27 @@ async fn main() -> anyhow::Result<()> {
     println!("machine: {}", machine());
 
     // 1. Lookup among a million cards.
-    let sqlite = SqliteStore::open(&format!("sqlite:{}", args.dir.join(format!("lookup-{}.db", args.cards)).display()), keys.audit_key()).await?;
+    let sqlite = SqliteStore::open(
+        &format!(
+            "sqlite:{}",
+            args.dir.join(format!("lookup-{}.db", args.cards)).display()
+        ),
+        keys.audit_key(),
+    )
+    .await?;
     ensure_bank(&sqlite, &keys, args.cards).await?;
     let pg_url = database(&args.database_url, "carddesk_bench").await?;
     let pg = PgStore::connect(&pg_url, keys.audit_key()).await?;
     ensure_bank(&pg, &keys, args.cards).await?;
     let customers = sqlite.counts().await?.0;
-    println!("\ncard lookup for one customer, {} cards stored, {} lookups each (µs):", args.cards, args.lookups);
-    println!("  {:<10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8}", "database", "store p50", "store p99", "sqlx p50", "sqlx p99", "p50 ×", "p99 ×");
+    println!(
+        "\ncard lookup for one customer, {} cards stored, {} lookups each (µs):",
+        args.cards, args.lookups
+    );
+    println!(
+        "  {:<10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8}",
+        "database", "store p50", "store p99", "sqlx p50", "sqlx p99", "p50 ×", "p99 ×"
+    );
     lookup_row("sqlite", &sqlite, customers, args.lookups, |id| {
         let pool = sqlite.pool().clone();
         async move { raw_lookup_sqlite(&pool, id).await }
@@ -73,21 +90,37 @@ async fn main() -> anyhow::Result<()> {
     .await?;
 
     // 2. Verification throughput.
-    println!("\ncredential verification, {} verifications, {} cores:", args.verifications, cores());
+    println!(
+        "\ncredential verification, {} verifications, {} cores:",
+        args.verifications,
+        cores()
+    );
     let raw = raw_argon2_rate(args.verifications);
     println!("  raw Argon2id (m=19 MiB, t=2, p=1):       {raw:>7.1} verifications/s");
     let sqlite_path = args.dir.join("verify.db");
     for f in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{f}", sqlite_path.display()));
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&format!("sqlite:{}", sqlite_path.display()), keys.audit_key()).await?);
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(
+            &format!("sqlite:{}", sqlite_path.display()),
+            keys.audit_key(),
+        )
+        .await?,
+    );
     let rate = processor_rate(store, keys.clone(), args.verifications).await?;
-    println!("  processor on sqlite (verify + unfreeze): {rate:>7.1} verifications/s  overhead {:>5.1}%", overhead(rate, raw));
+    println!(
+        "  processor on sqlite (verify + unfreeze): {rate:>7.1} verifications/s  overhead {:>5.1}%",
+        overhead(rate, raw)
+    );
     let pg_url = database(&args.database_url, "carddesk_bench_verify").await?;
     drop_all(&pg_url).await?;
     let store: Arc<dyn Store> = Arc::new(PgStore::connect(&pg_url, keys.audit_key()).await?);
     let rate = processor_rate(store, keys.clone(), args.verifications).await?;
-    println!("  processor on postgres (verify + unfreeze): {rate:>5.1} verifications/s  overhead {:>5.1}%", overhead(rate, raw));
+    println!(
+        "  processor on postgres (verify + unfreeze): {rate:>5.1} verifications/s  overhead {:>5.1}%",
+        overhead(rate, raw)
+    );
     Ok(())
 }
 
@@ -96,13 +129,19 @@ fn overhead(rate: f64, raw: f64) -> f64 {
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
 }
 
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".to_owned());
     format!("{cpu}, {} cores, {}", cores(), std::env::consts::OS)
 }
@@ -110,20 +149,28 @@ fn machine() -> String {
 /// Creates (if needed) a database `name` on the server and returns its URL.
 async fn database(server_url: &str, name: &str) -> anyhow::Result<String> {
     let pool = sqlx::PgPool::connect(server_url).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&pool)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&pool)
+            .await?;
     if !exists {
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await?;
     }
-    let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(server_url);
+    let base = server_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(server_url);
     Ok(format!("{base}/{name}"))
 }
 
 async fn drop_all(url: &str) -> anyhow::Result<()> {
     let pool = sqlx::PgPool::connect(url).await?;
-    sqlx::query("DROP SCHEMA public CASCADE").execute(&pool).await?;
+    sqlx::query("DROP SCHEMA public CASCADE")
+        .execute(&pool)
+        .await?;
     sqlx::query("CREATE SCHEMA public").execute(&pool).await?;
     Ok(())
 }
@@ -134,14 +181,34 @@ async fn ensure_bank(store: &dyn Store, keys: &Keyring, cards: u64) -> anyhow::R
     if stored == cards as i64 {
         return Ok(());
     }
-    anyhow::ensure!(stored == 0, "the {} bench database holds {stored} cards, not {cards}; delete it", store.kind());
-    eprintln!("seeding {cards} cards into {} (once; later runs reuse it)…", store.kind());
-    let report = carddesk_seed::seed_large(store, keys, cards, chrono::Utc::now(), |done| eprint!("\r  {done} cards")).await?;
-    eprintln!("\r  {} cards in {:.0} s", report.cards, report.elapsed.as_secs_f64());
+    anyhow::ensure!(
+        stored == 0,
+        "the {} bench database holds {stored} cards, not {cards}; delete it",
+        store.kind()
+    );
+    eprintln!(
+        "seeding {cards} cards into {} (once; later runs reuse it)…",
+        store.kind()
+    );
+    let report = carddesk_seed::seed_large(store, keys, cards, chrono::Utc::now(), |done| {
+        eprint!("\r  {done} cards")
+    })
+    .await?;
+    eprintln!(
+        "\r  {} cards in {:.0} s",
+        report.cards,
+        report.elapsed.as_secs_f64()
+    );
     Ok(())
 }
 
-async fn lookup_row<F, Fut>(name: &str, store: &dyn Store, customers: i64, n: usize, raw: F) -> anyhow::Result<()>
+async fn lookup_row<F, Fut>(
+    name: &str,
+    store: &dyn Store,
+    customers: i64,
+    n: usize,
+    raw: F,
+) -> anyhow::Result<()>
 where
     F: Fn(i64) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<usize>>,
@@ -169,7 +236,13 @@ where
     let (d50, d99) = percentiles(&mut direct);
     println!(
         "  {:<10} {:>10.0} {:>10.0} {:>10.0} {:>10.0} {:>8.2} {:>8.2}",
-        name, us(o50), us(o99), us(d50), us(d99), us(o50) / us(d50), us(o99) / us(d99)
+        name,
+        us(o50),
+        us(o99),
+        us(d50),
+        us(d99),
+        us(o50) / us(d50),
+        us(o99) / us(d99)
     );
     Ok(())
 }
@@ -186,15 +259,33 @@ fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
 
 // The baseline: the same query, decoded into plain tuples, with no mapping
 // into domain types.
-type RawCard = (i64, i64, String, String, i32, String, String, Option<String>, Option<i64>);
+type RawCard = (
+    i64,
+    i64,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+);
 const RAW_QUERY: &str = "SELECT id, customer_id, bin, last_four, pan_length, product, status, freeze_reason, frozen_since FROM cards WHERE customer_id = $1 ORDER BY id";
 
 async fn raw_lookup_sqlite(pool: &sqlx::SqlitePool, id: i64) -> anyhow::Result<usize> {
-    Ok(sqlx::query_as::<_, RawCard>(RAW_QUERY).bind(id).fetch_all(pool).await?.len())
+    Ok(sqlx::query_as::<_, RawCard>(RAW_QUERY)
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .len())
 }
 
 async fn raw_lookup_pg(pool: &sqlx::PgPool, id: i64) -> anyhow::Result<usize> {
-    Ok(sqlx::query_as::<_, RawCard>(RAW_QUERY).bind(id).fetch_all(pool).await?.len())
+    Ok(sqlx::query_as::<_, RawCard>(RAW_QUERY)
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .len())
 }
 
 /// Raw Argon2id verifications per second on every core.
@@ -219,30 +310,85 @@ fn raw_argon2_rate(n: usize) -> f64 {
 /// Completed verify-and-unfreeze steps per second through the processor,
 /// with as many customers at once as there are cores, each on their own
 /// challenged case.
-async fn processor_rate(store: Arc<dyn Store>, keys: Arc<Keyring>, n: usize) -> anyhow::Result<f64> {
-    let processor = Processor::new(store.clone(), keys.clone(), ProcessorConfig::default(), Arc::new(SystemClock)).await?;
-    let agent = StaffMember { username: "bench.agent".into(), role: Role::Agent };
+async fn processor_rate(
+    store: Arc<dyn Store>,
+    keys: Arc<Keyring>,
+    n: usize,
+) -> anyhow::Result<f64> {
+    let processor = Processor::new(
+        store.clone(),
+        keys.clone(),
+        ProcessorConfig::default(),
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let agent = StaffMember {
+        username: "bench.agent".into(),
+        role: Role::Agent,
+    };
     let password = SecretString::from("482915".to_owned());
     let hash = passwords::hash(&password);
     let now = chrono::Utc::now();
     let mut sessions = Vec::with_capacity(n);
     for i in 0..n as u64 {
         let first17 = format!("110105199001{:02}{:03}", 1 + i / 1000 % 28, i % 1000);
-        let document = IdDocument::resident_id(&format!("{first17}{}", id_number::check_character(&first17).unwrap_or('0')))?;
+        let document = IdDocument::resident_id(&format!(
+            "{first17}{}",
+            id_number::check_character(&first17).unwrap_or('0')
+        ))?;
         let payload = format!("623058{:09}", 900_000_000 + i);
-        let number = CardNumber::parse(&format!("{payload}{}", luhn::check_digit(&payload).unwrap_or(0)))?;
+        let number = CardNumber::parse(&format!(
+            "{payload}{}",
+            luhn::check_digit(&payload).unwrap_or(0)
+        ))?;
         let phone = PhoneNumber::parse(&format!("+86137{:08}", i))?;
         let mut tx = store.begin().await?;
-        let customer = tx.insert_customer(&enrol::customer_record(&keys, "Bench", &document, &phone, "en")).await?;
-        let status = CardStatus::Frozen { reason: FreezeReason::WrongPinLimit, since: now };
-        let card = tx.insert_card(&enrol::card_record(&keys, customer, &number, hash.clone(), "Bench", status)).await?;
+        let customer = tx
+            .insert_customer(&enrol::customer_record(
+                &keys, "Bench", &document, &phone, "en",
+            ))
+            .await?;
+        let status = CardStatus::Frozen {
+            reason: FreezeReason::WrongPinLimit,
+            since: now,
+        };
+        let card = tx
+            .insert_card(&enrol::card_record(
+                &keys,
+                customer,
+                &number,
+                hash.clone(),
+                "Bench",
+                status,
+            ))
+            .await?;
         tx.commit().await?;
         let case = processor.mark(&agent, card, "bench").await?;
         processor.package(&agent, case.id, "bench").await?;
-        processor.instruct(&agent, case.id, Channels { text: true, voice: false }, "bench").await?;
+        processor
+            .instruct(
+                &agent,
+                case.id,
+                Channels {
+                    text: true,
+                    voice: false,
+                },
+                "bench",
+            )
+            .await?;
         let outbox = processor.local_outbox(u32::MAX).await?;
-        let body = outbox.iter().rev().find(|m| m.case_id == case.id).context("instruction")?.body.clone();
-        let code = body.split_whitespace().find(|w| w.len() == 11 && w.as_bytes()[5] == b'-').context("code")?.to_owned();
+        let body = outbox
+            .iter()
+            .rev()
+            .find(|m| m.case_id == case.id)
+            .context("instruction")?
+            .body
+            .clone();
+        let code = body
+            .split_whitespace()
+            .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
+            .context("code")?
+            .to_owned();
         let session = processor.request_unfreeze(&code, "bench").await?;
         processor.challenge(&session.token, "bench").await?;
         sessions.push((session.token, document));
@@ -256,8 +402,13 @@ async fn processor_rate(store: Arc<dyn Store>, keys: Arc<Keyring>, n: usize) -> 
         tasks.push(tokio::spawn(async move {
             loop {
                 let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
-                let Some((token, document)) = next else { return anyhow::Ok(()) };
-                let upload = CredentialUpload { id_document: Some(document), transaction_password: Some(password.clone()) };
+                let Some((token, document)) = next else {
+                    return anyhow::Ok(());
+                };
+                let upload = CredentialUpload {
+                    id_document: Some(document),
+                    transaction_password: Some(password.clone()),
+                };
                 processor.verify(&token, upload, "bench").await?;
             }
         }));

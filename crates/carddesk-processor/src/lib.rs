@@ -112,7 +112,9 @@ impl Processor {
             clock,
             events: Events::new(1024),
             hashing: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+                std::thread::available_parallelism()
+                    .map(usize::from)
+                    .unwrap_or(1),
             )),
         })
     }

@@ -70,10 +70,18 @@ pub async fn seed_demo(processor: &Processor, now: DateTime<Utc>) -> anyhow::Res
     let started = Instant::now();
     let store = processor.store();
     if store.counts().await?.1 > 0 {
-        return Ok(SeedReport { customers: 0, cards: 0, cases: 0, elapsed: started.elapsed() });
+        return Ok(SeedReport {
+            customers: 0,
+            cards: 0,
+            cases: 0,
+            elapsed: started.elapsed(),
+        });
     }
     let persons: Vec<Person> = (0..DEMO_CUSTOMERS).map(|i| demo_person(i, now)).collect();
-    let passwords: Vec<&SecretString> = persons.iter().flat_map(|p| p.cards.iter().map(|c| &c.password)).collect();
+    let passwords: Vec<&SecretString> = persons
+        .iter()
+        .flat_map(|p| p.cards.iter().map(|c| &c.password))
+        .collect();
     let hashes = hash_all(&passwords);
     let keys = processor.keys();
     let mut customers = Vec::new();
@@ -81,11 +89,30 @@ pub async fn seed_demo(processor: &Processor, now: DateTime<Utc>) -> anyhow::Res
     let mut hashes = hashes.into_iter();
     for (i, person) in persons.iter().enumerate() {
         let customer_id = CustomerId(i as i64 + 1);
-        customers.push((customer_id, enrol::customer_record(keys, &person.name, &person.document, &person.phone, person.language)));
+        customers.push((
+            customer_id,
+            enrol::customer_record(
+                keys,
+                &person.name,
+                &person.document,
+                &person.phone,
+                person.language,
+            ),
+        ));
         for card in &person.cards {
             let id = CardId(cards.len() as i64 + 1);
             let hash = hashes.next().context("one hash per card")?;
-            cards.push((id, enrol::card_record(keys, customer_id, &card.number, hash, card.product, card.status)));
+            cards.push((
+                id,
+                enrol::card_record(
+                    keys,
+                    customer_id,
+                    &card.number,
+                    hash,
+                    card.product,
+                    card.status,
+                ),
+            ));
         }
     }
     write_bulk(store.as_ref(), &customers, &cards).await?;
@@ -100,7 +127,10 @@ pub async fn seed_demo(processor: &Processor, now: DateTime<Utc>) -> anyhow::Res
 
 /// Opens the demo's cases: one marked, one packaged, one instructed (its
 /// instructions waiting in the outbox for the customer phone).
-async fn open_demo_cases(processor: &Processor, cards: &[(CardId, NewCard)]) -> anyhow::Result<u64> {
+async fn open_demo_cases(
+    processor: &Processor,
+    cards: &[(CardId, NewCard)],
+) -> anyhow::Result<u64> {
     let agent = demo_agent();
     let remote: Vec<CardId> = cards
         .iter()
@@ -115,25 +145,46 @@ async fn open_demo_cases(processor: &Processor, cards: &[(CardId, NewCard)]) -> 
     processor.package(&agent, case.id, "seed").await?;
     let case = processor.mark(&agent, *instructed, "seed").await?;
     processor.package(&agent, case.id, "seed").await?;
-    processor.instruct(&agent, case.id, Channels { text: true, voice: true }, "seed").await?;
+    processor
+        .instruct(
+            &agent,
+            case.id,
+            Channels {
+                text: true,
+                voice: true,
+            },
+            "seed",
+        )
+        .await?;
     Ok(3)
 }
 
 /// Argon2id-hashes passwords on every core: a few hundred at ~20 ms each
 /// would otherwise keep the first demo start waiting.
 fn hash_all(passwords: &[&SecretString]) -> Vec<String> {
-    let threads = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1);
     let chunk = passwords.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = passwords
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|p| passwords::hash(p)).collect::<Vec<_>>()))
+            .map(|part| {
+                s.spawn(move || part.iter().map(|p| passwords::hash(p)).collect::<Vec<_>>())
+            })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     })
 }
 
-async fn write_bulk(store: &dyn Store, customers: &[(CustomerId, NewCustomer)], cards: &[(CardId, NewCard)]) -> anyhow::Result<()> {
+async fn write_bulk(
+    store: &dyn Store,
+    customers: &[(CustomerId, NewCustomer)],
+    cards: &[(CardId, NewCard)],
+) -> anyhow::Result<()> {
     let mut tx = store.begin().await?;
     tx.insert_customers_bulk(customers).await?;
     tx.insert_cards_bulk(cards).await?;
@@ -160,9 +211,17 @@ pub async fn seed_large(
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
-    anyhow::ensure!(store.counts().await?.1 == 0, "the store already holds cards; seed an empty database");
+    anyhow::ensure!(
+        store.counts().await?.1 == 0,
+        "the store already holds cards; seed an empty database"
+    );
     let pool: Vec<String> = (0..LARGE_PASSWORD_HASHES)
-        .map(|i| passwords::hash(&SecretString::from(format!("{:06}", i * 37_133 % 1_000_000))))
+        .map(|i| {
+            passwords::hash(&SecretString::from(format!(
+                "{:06}",
+                i * 37_133 % 1_000_000
+            )))
+        })
         .collect();
     let (mut customer, mut card) = (0_u64, 0_u64);
     while card < cards {
@@ -172,10 +231,22 @@ pub async fn seed_large(
             let n = (1 + customer % 4).min(cards - card);
             let person = people::person(customer, card, n, now);
             let customer_id = CustomerId(customer as i64 + 1);
-            batch_customers.push((customer_id, enrol::customer_record(keys, &person.name, &person.document, &person.phone, person.language)));
+            batch_customers.push((
+                customer_id,
+                enrol::customer_record(
+                    keys,
+                    &person.name,
+                    &person.document,
+                    &person.phone,
+                    person.language,
+                ),
+            ));
             for c in &person.cards {
                 let hash = pool[(card % LARGE_PASSWORD_HASHES as u64) as usize].clone();
-                batch_cards.push((CardId(card as i64 + 1), enrol::card_record(keys, customer_id, &c.number, hash, c.product, c.status)));
+                batch_cards.push((
+                    CardId(card as i64 + 1),
+                    enrol::card_record(keys, customer_id, &c.number, hash, c.product, c.status),
+                ));
                 card += 1;
             }
             customer += 1;
@@ -183,5 +254,10 @@ pub async fn seed_large(
         write_bulk(store, &batch_customers, &batch_cards).await?;
         progress(card);
     }
-    Ok(SeedReport { customers: customer, cards: card, cases: 0, elapsed: started.elapsed() })
+    Ok(SeedReport {
+        customers: customer,
+        cards: card,
+        cases: 0,
+        elapsed: started.elapsed(),
+    })
 }

@@ -20,7 +20,13 @@ const GIVEN: [&str; 16] = [
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
 ];
 const ENGLISH: [&str; 8] = [
-    "Alice Chen", "Ben Walker", "Clara Li", "David Osei", "Emma Brown", "Farid Khan", "Grace Wong",
+    "Alice Chen",
+    "Ben Walker",
+    "Clara Li",
+    "David Osei",
+    "Emma Brown",
+    "Farid Khan",
+    "Grace Wong",
     "Henry Zhao",
 ];
 const REGIONS: [&str; 5] = ["110105", "310104", "440305", "510107", "330106"];
@@ -60,12 +66,30 @@ pub fn demo_status(card_index: u64, now: DateTime<Utc>) -> CardStatus {
     let since = now - Duration::days(1 + (card_index % 40) as i64);
     match card_index % 12 {
         0..=3 => CardStatus::Active,
-        4 => CardStatus::Frozen { reason: FreezeReason::WrongPinLimit, since },
-        5 => CardStatus::Frozen { reason: FreezeReason::CustomerRequest, since },
-        6 => CardStatus::Frozen { reason: FreezeReason::Dormant, since },
-        7 => CardStatus::Frozen { reason: FreezeReason::SuspiciousTransaction, since },
-        8 => CardStatus::Frozen { reason: FreezeReason::RiskReview, since },
-        9 => CardStatus::Frozen { reason: FreezeReason::CourtOrder, since },
+        4 => CardStatus::Frozen {
+            reason: FreezeReason::WrongPinLimit,
+            since,
+        },
+        5 => CardStatus::Frozen {
+            reason: FreezeReason::CustomerRequest,
+            since,
+        },
+        6 => CardStatus::Frozen {
+            reason: FreezeReason::Dormant,
+            since,
+        },
+        7 => CardStatus::Frozen {
+            reason: FreezeReason::SuspiciousTransaction,
+            since,
+        },
+        8 => CardStatus::Frozen {
+            reason: FreezeReason::RiskReview,
+            since,
+        },
+        9 => CardStatus::Frozen {
+            reason: FreezeReason::CourtOrder,
+            since,
+        },
         10 => [CardStatus::Lost, CardStatus::Stolen][(card_index / 12 % 2) as usize],
         _ => CardStatus::Closed,
     }
@@ -76,8 +100,9 @@ pub fn demo_status(card_index: u64, now: DateTime<Utc>) -> CardStatus {
 pub fn card_number(card_index: u64) -> CardNumber {
     let payload = format!("{BIN}{:09}", card_index % 1_000_000_000);
     let check = luhn::check_digit(&payload).unwrap_or_default();
-    CardNumber::parse(&format!("{payload}{check}"))
-        .unwrap_or_else(|_| unreachable!("a BIN, nine digits and a Luhn check digit make a valid number"))
+    CardNumber::parse(&format!("{payload}{check}")).unwrap_or_else(|_| {
+        unreachable!("a BIN, nine digits and a Luhn check digit make a valid number")
+    })
 }
 
 /// A resident ID number unique to `index` (below 36.5 million): the region,
@@ -85,7 +110,8 @@ pub fn card_number(card_index: u64) -> CardNumber {
 pub fn resident_id(index: u64) -> IdDocument {
     let region = REGIONS[(index % 5) as usize];
     let rest = index / 5;
-    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() + Duration::days((rest / 1_000) as i64 % 20_000);
+    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
+        + Duration::days((rest / 1_000) as i64 % 20_000);
     let first17 = format!("{region}{}{:03}", birth.format("%Y%m%d"), rest % 1_000);
     let check = id_number::check_character(&first17).unwrap_or('0');
     IdDocument::resident_id(&format!("{first17}{check}"))
@@ -106,7 +132,8 @@ pub fn person(index: u64, first_card: u64, n_cards: u64, now: DateTime<Utc>) -> 
         )
     };
     let document = if english {
-        IdDocument::passport("GBR", &format!("P{:08}", index)).unwrap_or_else(|_| resident_id(index))
+        IdDocument::passport("GBR", &format!("P{:08}", index))
+            .unwrap_or_else(|_| resident_id(index))
     } else {
         resident_id(index)
     };

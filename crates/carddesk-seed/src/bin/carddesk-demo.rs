@@ -52,15 +52,27 @@ async fn main() -> anyhow::Result<()> {
     let keys = Arc::new(Keyring::load_or_create(&dir.join("master.key"))?);
     let url = format!("sqlite:{}", dir.join("demo.db").display());
     let store = carddesk_store::open(&url, keys.audit_key()).await?;
-    let processor = Processor::new(store, keys, ProcessorConfig::default(), Arc::new(SystemClock)).await?;
+    let processor = Processor::new(
+        store,
+        keys,
+        ProcessorConfig::default(),
+        Arc::new(SystemClock),
+    )
+    .await?;
     let now = chrono::Utc::now();
 
-    println!("CardDesk offline demo — everything stays on this machine ({})", dir.display());
+    println!(
+        "CardDesk offline demo — everything stays on this machine ({})",
+        dir.display()
+    );
     let seeded = carddesk_seed::seed_demo(&processor, now).await?;
     if seeded.cards > 0 {
         println!(
             "Seeded the demo bank: {} customers, {} cards, {} open cases ({:.1} s).",
-            seeded.customers, seeded.cards, seeded.cases, seeded.elapsed.as_secs_f64()
+            seeded.customers,
+            seeded.cards,
+            seeded.cases,
+            seeded.elapsed.as_secs_f64()
         );
     }
     let agent = demo_agent();
@@ -70,11 +82,23 @@ async fn main() -> anyhow::Result<()> {
     'people: for index in 0..DEMO_CUSTOMERS {
         let person = demo_person(index, now);
         for (n, card) in person.cards.iter().enumerate() {
-            if !matches!(card.status, CardStatus::Frozen { reason: FreezeReason::WrongPinLimit, .. }) {
+            if !matches!(
+                card.status,
+                CardStatus::Frozen {
+                    reason: FreezeReason::WrongPinLimit,
+                    ..
+                }
+            ) {
                 continue;
             }
-            let found = processor.look_up(&CustomerQuery::CardNumber(card.number.clone())).await?;
-            let Some(stored) = found.first().and_then(|f| f.cards.iter().find(|c| c.last_four == card.number.last_four())) else {
+            let found = processor
+                .look_up(&CustomerQuery::CardNumber(card.number.clone()))
+                .await?;
+            let Some(stored) = found.first().and_then(|f| {
+                f.cards
+                    .iter()
+                    .find(|c| c.last_four == card.number.last_four())
+            }) else {
                 continue;
             };
             if matches!(stored.status, CardStatus::Frozen { .. }) {
@@ -90,20 +114,46 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let Some((index, card_n, case)) = chosen else {
-        anyhow::bail!("every wrong-PIN card of the demo bank is unfrozen already; run again with --fresh");
+        anyhow::bail!(
+            "every wrong-PIN card of the demo bank is unfrozen already; run again with --fresh"
+        );
     };
     let person = demo_person(index, now);
     let card = &person.cards[card_n];
 
-    step(1, "agent", &format!("{} calls from {}. Look up their cards:", person.name, person.phone.masked()));
-    for found in processor.look_up(&CustomerQuery::Phone(person.phone.clone())).await? {
-        println!("   {} ({}, document {})", found.customer.name, found.customer.id.0, found.customer.document_masked);
+    step(
+        1,
+        "agent",
+        &format!(
+            "{} calls from {}. Look up their cards:",
+            person.name,
+            person.phone.masked()
+        ),
+    );
+    for found in processor
+        .look_up(&CustomerQuery::Phone(person.phone.clone()))
+        .await?
+    {
+        println!(
+            "   {} ({}, document {})",
+            found.customer.name, found.customer.id.0, found.customer.document_masked
+        );
         for c in found.cards {
             let status = match c.status {
-                CardStatus::Frozen { reason, since } => format!("frozen: {} since {}", reason.as_str(), since.format("%Y-%m-%d")),
+                CardStatus::Frozen { reason, since } => format!(
+                    "frozen: {} since {}",
+                    reason.as_str(),
+                    since.format("%Y-%m-%d")
+                ),
                 other => other.kind().as_str().to_owned(),
             };
-            println!("     card {:>4}  {}  {:<18} {}", c.id.0, c.masked_number(), c.product, status);
+            println!(
+                "     card {:>4}  {}  {:<18} {}",
+                c.id.0,
+                c.masked_number(),
+                c.product,
+                status
+            );
         }
     }
     let rule = processor.policy().rule(case.reason);
@@ -112,40 +162,96 @@ async fn main() -> anyhow::Result<()> {
         card.number.masked(),
         case.id.0,
         case.reason.as_str(),
-        rule.credentials.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" + "),
-        if rule.supervisor_approval { "yes" } else { "no" }
+        rule.credentials
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        if rule.supervisor_approval {
+            "yes"
+        } else {
+            "no"
+        }
     );
 
-    step(2, "agent", "Package the reserved info (card number sealed, ID number keyed-hashed and sealed, password as Argon2id):");
+    step(
+        2,
+        "agent",
+        "Package the reserved info (card number sealed, ID number keyed-hashed and sealed, password as Argon2id):",
+    );
     let case = processor.package(&agent, case.id, "console").await?;
     println!("   case {} is {}", case.id.0, case.state.as_str());
 
     step(3, "agent", "Send the instructions by text and voice:");
-    let case = processor.instruct(&agent, case.id, Channels { text: true, voice: true }, "console").await?;
-    println!("   case {} is {}; the code expires at {}", case.id.0, case.state.as_str(),
-        case.expires_at.map(|t| t.format("%H:%M:%S UTC").to_string()).unwrap_or_default());
+    let case = processor
+        .instruct(
+            &agent,
+            case.id,
+            Channels {
+                text: true,
+                voice: true,
+            },
+            "console",
+        )
+        .await?;
+    println!(
+        "   case {} is {}; the code expires at {}",
+        case.id.0,
+        case.state.as_str(),
+        case.expires_at
+            .map(|t| t.format("%H:%M:%S UTC").to_string())
+            .unwrap_or_default()
+    );
 
     step(4, "customer", "The customer's phone receives:");
-    let inbox: Vec<_> = processor.local_outbox(1_000).await?.into_iter().filter(|m| m.case_id == case.id).collect();
+    let inbox: Vec<_> = processor
+        .local_outbox(1_000)
+        .await?
+        .into_iter()
+        .filter(|m| m.case_id == case.id)
+        .collect();
     for m in &inbox {
         println!("   [{}] {}", m.channel.as_str(), m.body);
     }
-    let text = inbox.iter().find(|m| m.channel == carddesk_store::OutboxChannel::Text).context("a text message")?;
-    let code = text.body.split_whitespace().flat_map(|w| w.split(['。', '，'])).find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
+    let text = inbox
+        .iter()
+        .find(|m| m.channel == carddesk_store::OutboxChannel::Text)
+        .context("a text message")?;
+    let code = text
+        .body
+        .split_whitespace()
+        .flat_map(|w| w.split(['。', '，']))
+        .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
         .context("the code in the message")?
         .to_owned();
 
-    step(5, "customer", &format!("Open the unfreeze page and enter the code {code}:"));
+    step(
+        5,
+        "customer",
+        &format!("Open the unfreeze page and enter the code {code}:"),
+    );
     let session = processor.request_unfreeze(&code, "demo-phone").await?;
-    println!("   The page asks to confirm the card ending {}.", session.card_last_four);
+    println!(
+        "   The page asks to confirm the card ending {}.",
+        session.card_last_four
+    );
     let challenge = processor.challenge(&session.token, "demo-phone").await?;
     println!(
         "   Authentication request: enter {} ({} attempts).",
-        challenge.credentials.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" and "),
+        challenge
+            .credentials
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(" and "),
         challenge.attempts_left
     );
 
-    step(6, "customer", "First try, with a mistyped transaction password:");
+    step(
+        6,
+        "customer",
+        "First try, with a mistyped transaction password:",
+    );
     let wrong = CredentialUpload {
         id_document: Some(person.document.clone()),
         transaction_password: Some(SecretString::from("000000x")),
@@ -155,28 +261,59 @@ async fn main() -> anyhow::Result<()> {
         Ok(outcome) => anyhow::bail!("a wrong password was accepted: {outcome:?}"),
     }
 
-    step(7, "customer", &format!("Second try: ID {} and the right password ******:", person.document.masked()));
+    step(
+        7,
+        "customer",
+        &format!(
+            "Second try: ID {} and the right password ******:",
+            person.document.masked()
+        ),
+    );
     let right = CredentialUpload {
         id_document: Some(person.document.clone()),
         transaction_password: Some(card.password.clone()),
     };
-    let outcome = processor.verify(&session.token, right, "demo-phone").await?;
+    let outcome = processor
+        .verify(&session.token, right, "demo-phone")
+        .await?;
     println!("   Result: {outcome:?}");
 
     step(8, "agent", "The case's timeline and the card's history:");
     for entry in processor.timeline(case.id).await? {
-        println!("   #{:<5} {}  {:<22} {:<20} {:<8} {}", entry.seq, entry.entry.at.format("%H:%M:%S"), entry.entry.actor,
-            entry.entry.action, entry.entry.outcome.as_str(), entry.entry.detail);
+        println!(
+            "   #{:<5} {}  {:<22} {:<20} {:<8} {}",
+            entry.seq,
+            entry.entry.at.format("%H:%M:%S"),
+            entry.entry.actor,
+            entry.entry.action,
+            entry.entry.outcome.as_str(),
+            entry.entry.detail
+        );
     }
     let card_id = processor.case(case.id).await?.card_id;
     for t in processor.store().card_history(card_id).await? {
-        println!("   card {}: {} → {} via {} by {}", card_id.0, t.from.as_str(), t.to.as_str(), t.channel.as_str(), t.actor);
+        println!(
+            "   card {}: {} → {} via {} by {}",
+            card_id.0,
+            t.from.as_str(),
+            t.to.as_str(),
+            t.channel.as_str(),
+            t.actor
+        );
     }
 
     step(9, "agent", "A caller whose card is frozen by court order:");
     let court = (0..DEMO_CUSTOMERS)
         .flat_map(|i| demo_person(i, now).cards)
-        .find(|c| matches!(c.status, CardStatus::Frozen { reason: FreezeReason::CourtOrder, .. }))
+        .find(|c| {
+            matches!(
+                c.status,
+                CardStatus::Frozen {
+                    reason: FreezeReason::CourtOrder,
+                    ..
+                }
+            )
+        })
         .context("a court-order card")?;
     let court_card = court_card_id(&processor, &court.number).await?;
     match processor.mark(&agent, court_card, "console").await {
@@ -190,7 +327,10 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn court_card_id(processor: &Processor, number: &CardNumber) -> anyhow::Result<carddesk_domain::CardId> {
+async fn court_card_id(
+    processor: &Processor,
+    number: &CardNumber,
+) -> anyhow::Result<carddesk_domain::CardId> {
     processor
         .look_up(&CustomerQuery::CardNumber(number.clone()))
         .await?

@@ -39,7 +39,13 @@ async fn main() -> anyhow::Result<()> {
             .await?
         }
         None => {
-            let processor = Processor::new(store, keys, ProcessorConfig::default(), Arc::new(SystemClock)).await?;
+            let processor = Processor::new(
+                store,
+                keys,
+                ProcessorConfig::default(),
+                Arc::new(SystemClock),
+            )
+            .await?;
             carddesk_seed::seed_demo(&processor, now).await?
         }
     };

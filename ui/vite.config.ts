@@ -1,0 +1,32 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// The Tauri shell loads this dev server in `tauri dev` (see devUrl in
+// ../tauri.conf.json), so the port is fixed and a busy port is an error, not a
+// silent move to another one the shell would never find.
+export default defineConfig({
+  plugins: [svelte()],
+  clearScreen: false,
+  server: {
+    port: 5173,
+    strictPort: true,
+    host: 'localhost',
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // WebKitGTK 2.40+ and WebView2 both run ES2022; nothing older ships the console.
+    target: 'es2022',
+    // Nothing inlined as data: URLs, so the strict CSP needs no exceptions.
+    assetsInlineLimit: 0,
+  },
+  // Svelte 5's `mount` needs its browser build under jsdom, or it fails with
+  // `lifecycle_function_unavailable`.
+  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+    restoreMocks: true,
+  },
+});
