@@ -31,6 +31,8 @@ fn main() -> Result<()> {
 /// The offline demo: the processor in-process on the embedded SQLite
 /// default, the demo bank, and a guided remote unfreeze.
 fn demo(extra: &[String]) -> Result<()> {
+    // SQLite's C sources are compiled with the system's C compiler.
+    setup::system_packages(&["build-essential"])?;
     run(Command::new(setup::cargo())
         .args([
             "run",

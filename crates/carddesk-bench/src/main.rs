@@ -66,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     ensure_bank(&sqlite, &keys, args.cards).await?;
-    let pg_url = database(&args.database_url, "carddesk_bench").await?;
+    let pg_url = database(&args.database_url, &format!("carddesk_bench_{}", args.cards)).await?;
     let pg = PgStore::connect(&pg_url, keys.audit_key()).await?;
     ensure_bank(&pg, &keys, args.cards).await?;
     let customers = sqlite.counts().await?.0;
