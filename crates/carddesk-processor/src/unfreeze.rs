@@ -660,7 +660,10 @@ impl Processor {
         // Rows are locked before the first audit append takes the chain's
         // lock, in the same order everywhere (case, card, chain), so two
         // transactions can never wait on each other.
-        tx.lock_card(case.card_id).await?;
+        let card = tx
+            .lock_card(case.card_id)
+            .await?
+            .ok_or(ProcessorError::NotFound("card"))?;
         let object = case_object(case_id);
         let mut events = Vec::new();
         let prior_failures = tx
@@ -756,8 +759,16 @@ impl Processor {
         let outcome = if case.needs_approval {
             VerifyOutcome::AwaitingApproval
         } else {
-            self.unfreeze_in(tx.as_mut(), &mut case, actor, origin, now, &mut events)
-                .await?;
+            self.unfreeze_in(
+                tx.as_mut(),
+                &mut case,
+                card,
+                actor,
+                origin,
+                now,
+                &mut events,
+            )
+            .await?;
             VerifyOutcome::Unfrozen
         };
         tx.save_case(&case).await?;
@@ -793,7 +804,10 @@ impl Processor {
                 let mut case = lock_case(tx.as_mut(), case_id).await?.case;
                 case.approve(now, supervisor)?;
                 // Case, then card, then the audit chain: the one lock order.
-                tx.lock_card(case.card_id).await?;
+                let card = tx
+                    .lock_card(case.card_id)
+                    .await?
+                    .ok_or(ProcessorError::NotFound("card"))?;
                 append_audit(
                     tx.as_mut(),
                     &actor,
@@ -806,8 +820,16 @@ impl Processor {
                 )
                 .await?;
                 let mut events = Vec::new();
-                self.unfreeze_in(tx.as_mut(), &mut case, &actor, origin, now, &mut events)
-                    .await?;
+                self.unfreeze_in(
+                    tx.as_mut(),
+                    &mut case,
+                    card,
+                    &actor,
+                    origin,
+                    now,
+                    &mut events,
+                )
+                .await?;
                 tx.save_case(&case).await?;
                 tx.commit().await?;
                 events.insert(
@@ -958,21 +980,19 @@ impl Processor {
             .ok_or(ProcessorError::NotFound("session"))
     }
 
-    /// Unfreezes the case's card inside `tx`: the card's status, its
-    /// transition record, the case's final move and the audit entry.
+    /// Unfreezes the case's card (locked by the caller) inside `tx`: the card's
+    /// status, its transition record, the case's final move and the audit entry.
+    #[allow(clippy::too_many_arguments)] // The transaction, what moves, and the audit fields.
     async fn unfreeze_in(
         &self,
         tx: &mut dyn Tx,
         case: &mut UnfreezeCase,
+        card: Card,
         actor: &Actor,
         origin: &str,
         now: DateTime<Utc>,
         events: &mut Vec<Event>,
     ) -> Result<()> {
-        let card = tx
-            .lock_card(case.card_id)
-            .await?
-            .ok_or(ProcessorError::NotFound("card"))?;
         let transition =
             CardTransition::new(card.id, &card.status, &CardStatus::Active, actor, now)?;
         tx.set_card_status(&CardStatus::Active, &transition).await?;

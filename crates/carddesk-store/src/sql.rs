@@ -68,6 +68,9 @@ macro_rules! backend {
             // Held until commit or rollback where the backend queues its
             // writers in-process (SQLite); see `begin_write`.
             _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+            // The chain's head once this transaction has appended: it holds
+            // the chain's lock until it ends, so no one else can move it.
+            chain_head: Option<(i64, Vec<u8>)>,
         }
 
         impl std::fmt::Debug for $tx {
@@ -88,6 +91,7 @@ macro_rules! backend {
                     tx,
                     key: self.key.clone(),
                     _writer: writer,
+                    chain_head: None,
                 }))
             }
 
@@ -640,14 +644,18 @@ macro_rules! backend {
             }
 
             async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<i64> {
-                let serialise: Option<&str> = $audit_lock;
-                if let Some(sql) = serialise {
-                    sqlx::query(sql).execute(&mut *self.tx).await?;
-                }
-                let head: Option<(i64, Vec<u8>)> =
-                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                        .fetch_optional(&mut *self.tx)
-                        .await?;
+                let head = match self.chain_head.take() {
+                    Some(head) => Some(head),
+                    None => {
+                        let serialise: Option<&str> = $audit_lock;
+                        if let Some(sql) = serialise {
+                            sqlx::query(sql).execute(&mut *self.tx).await?;
+                        }
+                        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                            .fetch_optional(&mut *self.tx)
+                            .await?
+                    }
+                };
                 let (seq, prev_hash) = match head {
                     Some((seq, hash)) => (seq + 1, hash),
                     None => (1, GENESIS.to_vec()),
@@ -666,9 +674,10 @@ macro_rules! backend {
                 .bind(e.outcome.as_str())
                 .bind(&e.detail)
                 .bind(prev_hash)
-                .bind(hash)
+                .bind(&hash)
                 .execute(&mut *self.tx)
                 .await?;
+                self.chain_head = Some((seq, hash));
                 Ok(seq)
             }
 
