@@ -45,6 +45,9 @@ pub enum ProcessorError {
     /// The case is not in a state the customer can act in.
     #[error("this unfreeze request is no longer open")]
     CaseClosed,
+    /// No valid sign-in or session: the same answer whatever was wrong.
+    #[error("sign-in failed or the session has ended")]
+    Unauthenticated,
     /// The caller's role does not allow the action.
     #[error("your role does not allow this action")]
     Forbidden,
@@ -79,6 +82,7 @@ impl ProcessorError {
             ProcessorError::CodeUsed => "code_used",
             ProcessorError::CaseClosed => "case_closed",
             ProcessorError::Forbidden => "forbidden",
+            ProcessorError::Unauthenticated => "unauthenticated",
             ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
                 "internal"
             }

@@ -34,6 +34,10 @@ pub enum Purpose {
     CaseCode,
     /// Customer session tokens.
     Session,
+    /// Staff session tokens.
+    StaffSession,
+    /// Stored first responses of idempotent calls.
+    IdempotentResponse,
     /// Instruction messages in the outbox (they carry the case code).
     Instruction,
 }
@@ -45,6 +49,8 @@ impl Purpose {
             Purpose::IdDocument => b"carddesk/id-document",
             Purpose::CaseCode => b"carddesk/case-code",
             Purpose::Session => b"carddesk/session",
+            Purpose::StaffSession => b"carddesk/staff-session",
+            Purpose::IdempotentResponse => b"carddesk/idempotent-response",
             Purpose::Instruction => b"carddesk/instruction",
         }
     }

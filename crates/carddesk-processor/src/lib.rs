@@ -24,6 +24,7 @@ pub mod events;
 pub mod instructions;
 pub mod keyring;
 pub mod passwords;
+pub mod staff;
 mod unfreeze;
 
 use std::sync::Arc;

@@ -124,6 +124,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Outbox messages, oldest first, optionally only those of one status.
     async fn outbox(&self, status: Option<&str>, limit: u32) -> Result<Vec<OutboxMessage>>;
+    /// One outbox message with its delivery state.
+    async fn outbox_delivery(&self, id: i64) -> Result<Option<OutboxDelivery>>;
     /// Audit entries about one object (`case:42`), or all when `None`, in
     /// chain order, starting after `after_seq`.
     async fn audit_entries(
@@ -140,6 +142,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn policy(&self) -> Result<Vec<PolicyRule>>;
     /// Number of rows of customers and of cards, for reports.
     async fn counts(&self) -> Result<(i64, i64)>;
+
+    /// A member of staff by sign-in name.
+    async fn staff_user(&self, username: &str) -> Result<Option<StaffRecord>>;
+    /// The staff session whose token has this keyed hash.
+    async fn staff_session(&self, token_digest: &[u8]) -> Result<Option<StaffSessionRecord>>;
+    /// The stored first response of an idempotent call.
+    async fn idempotent_response(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<IdempotentResponse>>;
 }
 
 /// A unit of work: everything done through one `Tx` is committed together
@@ -195,6 +208,28 @@ pub trait Tx: Send {
     async fn insert_package(&mut self, package: &Package) -> Result<()>;
     /// Queues an instruction.
     async fn insert_outbox(&mut self, message: &NewOutboxMessage) -> Result<i64>;
+    /// Claims up to `limit` pending messages that are due at `now` and held
+    /// by no one (or whose holder's lease ran out): each is leased to
+    /// `claimant` until `lease_until` and its attempt counted. Oldest due
+    /// first. Two claimants never get the same message while a lease runs:
+    /// the lease is set by a conditional update that a concurrent claim
+    /// re-checks (PostgreSQL also skips rows another claim has locked).
+    async fn claim_outbox(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        claimant: &str,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>>;
+    /// Records how an attempt on a claimed message ended and releases the
+    /// lease. Returns false, changing nothing, when `claimant` no longer
+    /// holds the message (its lease ran out and another claimed it).
+    async fn settle_outbox(
+        &mut self,
+        id: i64,
+        claimant: &str,
+        settlement: &OutboxSettlement,
+    ) -> Result<bool>;
 
     /// Records a failed credential check.
     async fn record_credential_failure(
@@ -215,6 +250,38 @@ pub trait Tx: Send {
 
     /// Replaces the policy table.
     async fn save_policy(&mut self, rules: &[PolicyRule]) -> Result<()>;
+
+    /// Adds a member of staff; a taken username is a conflict.
+    async fn insert_staff_user(&mut self, user: &StaffRecord, at: DateTime<Utc>) -> Result<()>;
+    /// Records a failed sign-in, and the lock that follows, if any.
+    async fn record_signin_failure(
+        &mut self,
+        username: &str,
+        failed_signins: u32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+    /// Clears failed sign-ins after a success.
+    async fn clear_signin_failures(&mut self, username: &str) -> Result<()>;
+    /// Stores a new staff session.
+    async fn insert_staff_session(
+        &mut self,
+        token_digest: &[u8],
+        username: &str,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Ends a staff session.
+    async fn revoke_staff_session(&mut self, token_digest: &[u8], at: DateTime<Utc>) -> Result<()>;
+    /// Keeps the first response of an idempotent call; a second one for the
+    /// same scope and key is a conflict.
+    async fn save_idempotent_response(
+        &mut self,
+        scope: &str,
+        key: &str,
+        response: &IdempotentResponse,
+    ) -> Result<()>;
+    /// Forgets idempotency keys stored before `before`; returns how many.
+    async fn purge_idempotency(&mut self, before: DateTime<Utc>) -> Result<u64>;
 }
 
 /// Opens the store a database URL names (`sqlite:…` or `postgres://…`),

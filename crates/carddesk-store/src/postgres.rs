@@ -56,6 +56,9 @@ crate::sql::backend! {
     db = sqlx::Postgres,
     kind = "postgres",
     lock_row = " FOR UPDATE",
+    // Claims of due outbox messages pass over rows another claim holds
+    // instead of queueing behind it.
+    skip_locked = " FOR UPDATE SKIP LOCKED",
     // Appends to the chain must be serial: each reads the head the one
     // before wrote. A transaction-scoped advisory lock orders them without
     // blocking readers of the log.

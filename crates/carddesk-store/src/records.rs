@@ -154,6 +154,51 @@ pub struct OutboxMessage {
     pub attempts: i32,
 }
 
+/// An outbox message with where it stands in delivery: what the console
+/// shows beside an instruction, and what the delivery worker leaves behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxDelivery {
+    /// The message.
+    pub message: OutboxMessage,
+    /// When it may next be tried (the epoch for a new message: due at once).
+    pub next_attempt_at: DateTime<Utc>,
+    /// Until when a worker holds it; after that another may take it over.
+    pub claimed_until: Option<DateTime<Utc>>,
+    /// When it was last claimed for an attempt.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed, as a short code (`http_503`, `timeout`);
+    /// never a gateway's response text, which could echo the message.
+    pub last_error_code: Option<String>,
+    /// When a gateway accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Which adapter delivered it (`sms-gateway`, `voice-gateway`, `local`).
+    pub delivered_via: Option<String>,
+}
+
+/// How one delivery attempt of a claimed outbox message ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxSettlement {
+    /// The adapter delivered it.
+    Sent {
+        /// When.
+        at: DateTime<Utc>,
+        /// Which adapter.
+        via: String,
+    },
+    /// It failed for now; try again later.
+    Retry {
+        /// When it is next due.
+        next_attempt_at: DateTime<Utc>,
+        /// Why it failed, as a short code.
+        error_code: String,
+    },
+    /// It failed for good (refused, or out of attempts).
+    Failed {
+        /// Why, as a short code.
+        error_code: String,
+    },
+}
+
 /// Whether an audited action succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -245,4 +290,43 @@ pub struct CaseFilter {
     pub before_id: Option<i64>,
     /// At most this many (newest first).
     pub limit: u32,
+}
+
+/// A member of staff as stored: who they are and their sign-in state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    /// Sign-in name and role.
+    pub member: carddesk_domain::StaffMember,
+    /// Name shown in the console.
+    pub display_name: String,
+    /// Argon2id PHC string of the password.
+    pub password_hash: String,
+    /// Failed sign-ins since the last success.
+    pub failed_signins: u32,
+    /// Until when sign-in is refused, after too many failures.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A staff session as stored (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSessionRecord {
+    /// Whose.
+    pub member: carddesk_domain::StaffMember,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was signed out, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The first response to an idempotent call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentResponse {
+    /// Digest of the first request's method, path and body.
+    pub request_digest: Vec<u8>,
+    /// HTTP status.
+    pub status: u16,
+    /// Sealed response body.
+    pub response_sealed: Vec<u8>,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
 }

@@ -15,6 +15,7 @@ use crate::records::{
     AuditRecord, CardSecrets, CustomerSecrets, NewAuditEntry, NewOutboxMessage, OutboxChannel,
     OutboxMessage, Outcome, Package,
 };
+use crate::records::{IdempotentResponse, StaffRecord, StaffSessionRecord};
 use crate::{CaseRecord, Result, StoreError};
 
 /// Both databases keep time as microseconds since the Unix epoch.
@@ -285,6 +286,33 @@ impl TryFrom<OutboxRow> for OutboxMessage {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct OutboxDeliveryRow {
+    #[sqlx(flatten)]
+    message: OutboxRow,
+    next_attempt_at: i64,
+    claimed_until: Option<i64>,
+    last_attempt_at: Option<i64>,
+    last_error_code: Option<String>,
+    sent_at: Option<i64>,
+    delivered_via: Option<String>,
+}
+
+impl TryFrom<OutboxDeliveryRow> for crate::records::OutboxDelivery {
+    type Error = StoreError;
+    fn try_from(r: OutboxDeliveryRow) -> Result<Self> {
+        Ok(crate::records::OutboxDelivery {
+            message: OutboxMessage::try_from(r.message)?,
+            next_attempt_at: from_micros(r.next_attempt_at)?,
+            claimed_until: r.claimed_until.map(from_micros).transpose()?,
+            last_attempt_at: r.last_attempt_at.map(from_micros).transpose()?,
+            last_error_code: r.last_error_code,
+            sent_at: r.sent_at.map(from_micros).transpose()?,
+            delivered_via: r.delivered_via,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct AuditRow {
     seq: i64,
     at: i64,
@@ -344,4 +372,76 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
+}
+
+fn parse_role(s: &str) -> Result<carddesk_domain::Role> {
+    carddesk_domain::Role::parse(s).ok_or(StoreError::Corrupt("staff role"))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaffRow {
+    username: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    failed_signins: i32,
+    locked_until: Option<i64>,
+}
+
+impl TryFrom<StaffRow> for StaffRecord {
+    type Error = StoreError;
+    fn try_from(r: StaffRow) -> Result<Self> {
+        Ok(StaffRecord {
+            member: carddesk_domain::StaffMember {
+                username: r.username,
+                role: parse_role(&r.role)?,
+            },
+            display_name: r.display_name,
+            password_hash: r.password_hash,
+            failed_signins: u32::try_from(r.failed_signins).unwrap_or_default(),
+            locked_until: r.locked_until.map(from_micros).transpose()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaffSessionRow {
+    username: String,
+    role: String,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<StaffSessionRow> for StaffSessionRecord {
+    type Error = StoreError;
+    fn try_from(r: StaffSessionRow) -> Result<Self> {
+        Ok(StaffSessionRecord {
+            member: carddesk_domain::StaffMember {
+                username: r.username,
+                role: parse_role(&r.role)?,
+            },
+            expires_at: from_micros(r.expires_at)?,
+            revoked_at: r.revoked_at.map(from_micros).transpose()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdempotencyRow {
+    request_digest: Vec<u8>,
+    status: i32,
+    response_sealed: Vec<u8>,
+    created_at: i64,
+}
+
+impl TryFrom<IdempotencyRow> for IdempotentResponse {
+    type Error = StoreError;
+    fn try_from(r: IdempotencyRow) -> Result<Self> {
+        Ok(IdempotentResponse {
+            request_digest: r.request_digest,
+            status: u16::try_from(r.status).map_err(|_| StoreError::Corrupt("idempotency key"))?,
+            response_sealed: r.response_sealed,
+            created_at: from_micros(r.created_at)?,
+        })
+    }
 }

@@ -47,6 +47,7 @@ macro_rules! backend {
         db = $db:ty,
         kind = $kind:literal,
         lock_row = $lock:literal,
+        skip_locked = $skip_locked:literal,
         audit_lock = $audit_lock:expr,
         sync_sequences = $sync:expr $(,)?
     ) => {
@@ -266,6 +267,20 @@ macro_rules! backend {
                 )
             }
 
+            async fn outbox_delivery(&self, id: i64) -> Result<Option<OutboxDelivery>> {
+                sqlx::query_as::<$db, OutboxDeliveryRow>(
+                    "SELECT id, case_id, channel, recipient, language, body_sealed, \
+                     idempotency_key, status, attempts, created_at, next_attempt_at, \
+                     claimed_until, last_attempt_at, last_error_code, sent_at, delivered_via \
+                     FROM outbox WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(OutboxDelivery::try_from)
+                .transpose()
+            }
+
             async fn audit_entries(
                 &self,
                 object: Option<&str>,
@@ -340,6 +355,47 @@ macro_rules! backend {
                 )
                 .fetch_one(&self.pool)
                 .await?)
+            }
+
+            async fn staff_user(&self, username: &str) -> Result<Option<StaffRecord>> {
+                sqlx::query_as::<$db, StaffRow>(
+                    "SELECT username, display_name, role, password_hash, failed_signins, \
+                     locked_until FROM staff_users WHERE username = $1",
+                )
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(StaffRecord::try_from)
+                .transpose()
+            }
+
+            async fn staff_session(&self, token_digest: &[u8]) -> Result<Option<StaffSessionRecord>> {
+                sqlx::query_as::<$db, StaffSessionRow>(
+                    "SELECT s.username, u.role, s.expires_at, s.revoked_at FROM staff_sessions s \
+                     JOIN staff_users u ON u.username = s.username WHERE s.token_digest = $1",
+                )
+                .bind(token_digest)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(StaffSessionRecord::try_from)
+                .transpose()
+            }
+
+            async fn idempotent_response(
+                &self,
+                scope: &str,
+                key: &str,
+            ) -> Result<Option<IdempotentResponse>> {
+                sqlx::query_as::<$db, IdempotencyRow>(
+                    "SELECT request_digest, status, response_sealed, created_at \
+                     FROM idempotency_keys WHERE scope = $1 AND key = $2",
+                )
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(IdempotentResponse::try_from)
+                .transpose()
             }
         }
 
@@ -613,6 +669,91 @@ macro_rules! backend {
                 .await?)
             }
 
+            async fn claim_outbox(
+                &mut self,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                claimant: &str,
+                limit: u32,
+            ) -> Result<Vec<OutboxMessage>> {
+                // The outer conditions repeat the inner ones on purpose: a
+                // claim that raced another is re-checked against the row as
+                // the other left it (PostgreSQL re-evaluates an UPDATE's
+                // WHERE on the newest row version), so a message leased a
+                // moment ago is not leased twice.
+                let mut claimed: Vec<OutboxMessage> = convert(
+                    sqlx::query_as::<$db, OutboxRow>(concat!(
+                        "UPDATE outbox SET claimed_until = $1, claimed_by = $2, \
+                         attempts = attempts + 1, last_attempt_at = $3 \
+                         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' \
+                         AND next_attempt_at <= $3 \
+                         AND (claimed_until IS NULL OR claimed_until <= $3) \
+                         ORDER BY next_attempt_at, id LIMIT $4", $skip_locked, ") \
+                         AND status = 'pending' AND next_attempt_at <= $3 \
+                         AND (claimed_until IS NULL OR claimed_until <= $3) \
+                         RETURNING id, case_id, channel, recipient, language, body_sealed, \
+                         idempotency_key, status, attempts, created_at"
+                    ))
+                    .bind(micros(lease_until))
+                    .bind(claimant)
+                    .bind(micros(now))
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+                )?;
+                // RETURNING promises no order.
+                claimed.sort_by_key(|m| m.id);
+                Ok(claimed)
+            }
+
+            async fn settle_outbox(
+                &mut self,
+                id: i64,
+                claimant: &str,
+                settlement: &OutboxSettlement,
+            ) -> Result<bool> {
+                // Every variant releases the lease, and only its holder's
+                // settlement counts.
+                let done = match settlement {
+                    OutboxSettlement::Sent { at, via } => sqlx::query(
+                        "UPDATE outbox SET status = 'sent', sent_at = $1, delivered_via = $2, \
+                         claimed_until = NULL, claimed_by = NULL \
+                         WHERE id = $3 AND claimed_by = $4 AND status = 'pending'",
+                    )
+                    .bind(micros(*at))
+                    .bind(via)
+                    .bind(id)
+                    .bind(claimant)
+                    .execute(&mut *self.tx)
+                    .await?,
+                    OutboxSettlement::Retry {
+                        next_attempt_at,
+                        error_code,
+                    } => sqlx::query(
+                        "UPDATE outbox SET next_attempt_at = $1, last_error_code = $2, \
+                         claimed_until = NULL, claimed_by = NULL \
+                         WHERE id = $3 AND claimed_by = $4 AND status = 'pending'",
+                    )
+                    .bind(micros(*next_attempt_at))
+                    .bind(error_code)
+                    .bind(id)
+                    .bind(claimant)
+                    .execute(&mut *self.tx)
+                    .await?,
+                    OutboxSettlement::Failed { error_code } => sqlx::query(
+                        "UPDATE outbox SET status = 'failed', last_error_code = $1, \
+                         claimed_until = NULL, claimed_by = NULL \
+                         WHERE id = $2 AND claimed_by = $3 AND status = 'pending'",
+                    )
+                    .bind(error_code)
+                    .bind(id)
+                    .bind(claimant)
+                    .execute(&mut *self.tx)
+                    .await?,
+                };
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn record_credential_failure(
                 &mut self,
                 customer: CustomerId,
@@ -696,6 +837,106 @@ macro_rules! backend {
                     .await?;
                 }
                 Ok(())
+            }
+
+            async fn insert_staff_user(&mut self, u: &StaffRecord, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO staff_users (username, display_name, role, password_hash, \
+                     failed_signins, locked_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&u.member.username)
+                .bind(&u.display_name)
+                .bind(u.member.role.as_str())
+                .bind(&u.password_hash)
+                .bind(i32::try_from(u.failed_signins).unwrap_or(i32::MAX))
+                .bind(u.locked_until.map(micros))
+                .bind(micros(at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn record_signin_failure(
+                &mut self,
+                username: &str,
+                failed_signins: u32,
+                locked_until: Option<DateTime<Utc>>,
+            ) -> Result<()> {
+                sqlx::query("UPDATE staff_users SET failed_signins = $1, locked_until = $2 WHERE username = $3")
+                    .bind(i32::try_from(failed_signins).unwrap_or(i32::MAX))
+                    .bind(locked_until.map(micros))
+                    .bind(username)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn clear_signin_failures(&mut self, username: &str) -> Result<()> {
+                sqlx::query("UPDATE staff_users SET failed_signins = 0, locked_until = NULL WHERE username = $1")
+                    .bind(username)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_staff_session(
+                &mut self,
+                token_digest: &[u8],
+                username: &str,
+                created_at: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO staff_sessions (token_digest, username, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_digest)
+                .bind(username)
+                .bind(micros(created_at))
+                .bind(micros(expires_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn revoke_staff_session(&mut self, token_digest: &[u8], at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "UPDATE staff_sessions SET revoked_at = $1 WHERE token_digest = $2 AND revoked_at IS NULL",
+                )
+                .bind(micros(at))
+                .bind(token_digest)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn save_idempotent_response(
+                &mut self,
+                scope: &str,
+                key: &str,
+                r: &IdempotentResponse,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (scope, key, request_digest, status, \
+                     response_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(scope)
+                .bind(key)
+                .bind(&r.request_digest)
+                .bind(i32::from(r.status))
+                .bind(&r.response_sealed)
+                .bind(micros(r.created_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn purge_idempotency(&mut self, before: DateTime<Utc>) -> Result<u64> {
+                Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                    .bind(micros(before))
+                    .execute(&mut *self.tx)
+                    .await?
+                    .rows_affected())
             }
         }
     };

@@ -77,6 +77,8 @@ crate::sql::backend! {
     db = sqlx::Sqlite,
     kind = "sqlite",
     lock_row = "",
+    // The claim runs in a write transaction, which already excludes others.
+    skip_locked = "",
     audit_lock = None,
     sync_sequences = &[],
 }

@@ -1,0 +1,265 @@
+//! Staff sign-in: Argon2id passwords, a user ID locked for 30 minutes after
+//! 10 failed sign-ins (PCI DSS 8.3.4), opaque session tokens kept only as
+//! keyed hashes, expiry and sign-out. Every sign-in, failed or not, is
+//! audited.
+
+use carddesk_domain::{Actor, Role, StaffMember};
+use carddesk_store::{Outcome, StaffRecord, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::keyring::Purpose;
+use crate::{Processor, ProcessorError, Result, append_audit, instructions, passwords};
+
+/// Failed sign-ins after which a user ID locks.
+pub const MAX_FAILED_SIGNINS: u32 = 10;
+/// How long a locked user ID stays locked.
+pub const LOCKOUT: Duration = Duration::minutes(30);
+/// How long a staff session lasts (one shift).
+pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+
+/// A signed-in member of staff.
+#[derive(Debug)]
+pub struct StaffSession {
+    /// The bearer token, shown once to the console.
+    pub token: SecretString,
+    /// Who.
+    pub member: StaffMember,
+    /// Name for display.
+    pub display_name: String,
+    /// When the session ends.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A sign-in failure, deliberately the same whether the user is unknown,
+/// the password wrong, or the ID locked: nothing tells an attacker which.
+fn signin_refused() -> ProcessorError {
+    ProcessorError::Unauthenticated
+}
+
+impl Processor {
+    /// Adds a member of staff (an admin's act, or seeding).
+    pub async fn add_staff(
+        &self,
+        by: &Actor,
+        member: StaffMember,
+        display_name: &str,
+        password: &SecretString,
+        origin: &str,
+    ) -> Result<()> {
+        if let Actor::Staff(admin) = by
+            && admin.role < Role::Admin
+        {
+            return Err(ProcessorError::Forbidden);
+        }
+        if password.expose_secret().chars().count() < 12 {
+            return Err(ProcessorError::InvalidInput(
+                "a staff password has at least 12 characters".to_owned(),
+            ));
+        }
+        let hash = {
+            let password = password.clone();
+            tokio::task::spawn_blocking(move || passwords::hash(&password))
+                .await
+                .map_err(|_| ProcessorError::Config("password hashing failed".to_owned()))?
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let record = StaffRecord {
+            member: member.clone(),
+            display_name: display_name.to_owned(),
+            password_hash: hash,
+            failed_signins: 0,
+            locked_until: None,
+        };
+        tx.insert_staff_user(&record, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    ProcessorError::InvalidInput("that username is taken".to_owned())
+                }
+                other => other.into(),
+            })?;
+        append_audit(
+            tx.as_mut(),
+            by,
+            now,
+            "staff.added",
+            &format!("staff:{}", member.username),
+            origin,
+            Outcome::Success,
+            format!("role {}", member.role.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs a member of staff in. Unknown users, wrong passwords and
+    /// locked IDs all get the same answer; the password is checked even for
+    /// unknown users so the answer takes as long.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &SecretString,
+        origin: &str,
+    ) -> Result<StaffSession> {
+        let now = self.now();
+        let user = self.store.staff_user(username).await?;
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let matched = {
+            let password = password.clone();
+            let _permit = self.hashing.acquire().await.map_err(|_| {
+                ProcessorError::Config("credential checks are shut down".to_owned())
+            })?;
+            tokio::task::spawn_blocking(move || passwords::verify(&hash, &password))
+                .await
+                .map_err(|_| ProcessorError::Config("credential check task failed".to_owned()))?
+        };
+        let object = format!("staff:{}", username.chars().take(64).collect::<String>());
+        let Some(user) = user else {
+            let mut tx = self.store.begin().await?;
+            append_audit(
+                tx.as_mut(),
+                &Actor::System,
+                now,
+                "staff.sign_in",
+                &object,
+                origin,
+                Outcome::Failure,
+                "unknown user".to_owned(),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(signin_refused());
+        };
+        let actor = Actor::Staff(user.member.clone());
+        let mut tx = self.store.begin().await?;
+        if user.locked_until.is_some_and(|until| now < until) {
+            append_audit(
+                tx.as_mut(),
+                &actor,
+                now,
+                "staff.sign_in",
+                &object,
+                origin,
+                Outcome::Refused,
+                "user ID locked".to_owned(),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(signin_refused());
+        }
+        if !matched {
+            // A lock that has run out starts a fresh count.
+            let previous = if user.locked_until.is_some() {
+                0
+            } else {
+                user.failed_signins
+            };
+            let failed = previous + 1;
+            let locked_until = (failed >= MAX_FAILED_SIGNINS).then(|| now + LOCKOUT);
+            tx.record_signin_failure(&user.member.username, failed, locked_until)
+                .await?;
+            append_audit(
+                tx.as_mut(),
+                &actor,
+                now,
+                "staff.sign_in",
+                &object,
+                origin,
+                Outcome::Failure,
+                match locked_until {
+                    Some(_) => format!(
+                        "wrong password; {failed} failures, user ID locked for {} min",
+                        LOCKOUT.num_minutes()
+                    ),
+                    None => format!("wrong password; {failed} failures"),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(signin_refused());
+        }
+        let token = instructions::new_session_token();
+        let expires_at = now + SESSION_LIFETIME;
+        tx.clear_signin_failures(&user.member.username).await?;
+        tx.insert_staff_session(
+            &self
+                .keys
+                .digest(Purpose::StaffSession, token.expose_secret().as_bytes()),
+            &user.member.username,
+            now,
+            expires_at,
+        )
+        .await?;
+        append_audit(
+            tx.as_mut(),
+            &actor,
+            now,
+            "staff.sign_in",
+            &object,
+            origin,
+            Outcome::Success,
+            "signed in".to_owned(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(StaffSession {
+            token,
+            member: user.member,
+            display_name: user.display_name,
+            expires_at,
+        })
+    }
+
+    /// The member of staff a session token belongs to, if it is live.
+    pub async fn authenticate(&self, token: &SecretString) -> Result<StaffMember> {
+        let digest = self
+            .keys
+            .digest(Purpose::StaffSession, token.expose_secret().as_bytes());
+        let session = self
+            .store
+            .staff_session(&digest)
+            .await?
+            .ok_or(ProcessorError::Unauthenticated)?;
+        if session.revoked_at.is_some() || self.now() >= session.expires_at {
+            return Err(ProcessorError::Unauthenticated);
+        }
+        Ok(session.member)
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, token: &SecretString, origin: &str) -> Result<()> {
+        let member = self.authenticate(token).await?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.revoke_staff_session(
+            &self
+                .keys
+                .digest(Purpose::StaffSession, token.expose_secret().as_bytes()),
+            now,
+        )
+        .await?;
+        append_audit(
+            tx.as_mut(),
+            &Actor::Staff(member.clone()),
+            now,
+            "staff.sign_out",
+            &format!("staff:{}", member.username),
+            origin,
+            Outcome::Success,
+            "signed out".to_owned(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A valid Argon2id hash of a random password nobody knows, checked
+/// against for unknown users so their sign-in takes as long as a real one.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2tqZS0Ns1NDRJ8oJJyVp4M7HkW2TrTN7nRWbyykOaVE";

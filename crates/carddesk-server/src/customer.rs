@@ -1,0 +1,141 @@
+//! The customer API, as JSON for a mobile app: open the code, see what is
+//! asked, upload the credentials. A failure never says which credential was
+//! wrong, and a session token opens its own case only.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carddesk_domain::customer::IdDocument;
+use carddesk_processor::{CredentialUpload, VerifyOutcome};
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{CustomerToken, JsonBody, Origin};
+
+/// The customer API's routes, under `/api/customer`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/unfreeze-requests", post(request))
+        .route("/challenge", get(challenge))
+        .route("/verification", post(verify))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenCode {
+    code: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Opened {
+    session_token: String,
+    card_last_four: String,
+}
+
+async fn request(
+    State(s): State<AppState>,
+    Origin(origin): Origin,
+    JsonBody(body): JsonBody<OpenCode>,
+) -> ApiResult<Json<Opened>> {
+    if body.code.len() > 32 {
+        return Err(ApiError::invalid(
+            "an unfreeze code has 10 letters and digits",
+        ));
+    }
+    let session = s.processor.request_unfreeze(&body.code, &origin).await?;
+    Ok(Json(Opened {
+        session_token: session.token.expose_secret().to_owned(),
+        card_last_four: session.card_last_four,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+struct ChallengeDto {
+    credentials: Vec<&'static str>,
+    document_kind: &'static str,
+    attempts_left: u32,
+    expires_at: Option<DateTime<Utc>>,
+    card_last_four: String,
+}
+
+async fn challenge(
+    State(s): State<AppState>,
+    Origin(origin): Origin,
+    CustomerToken(token): CustomerToken,
+) -> ApiResult<Json<ChallengeDto>> {
+    let c = s.processor.challenge(&token, &origin).await?;
+    Ok(Json(ChallengeDto {
+        credentials: c.credentials.iter().map(|c| c.as_str()).collect(),
+        document_kind: c.document_kind.as_str(),
+        attempts_left: c.attempts_left,
+        expires_at: c.expires_at,
+        card_last_four: c.card_last_four,
+    }))
+}
+
+/// What the customer uploads. For a passport, the issuing country too.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upload {
+    /// The resident ID or passport number.
+    pub id_number: Option<SecretString>,
+    /// The passport's issuing country (ISO 3166 alpha-3), for passports.
+    pub passport_country: Option<String>,
+    /// The card's transaction password.
+    pub transaction_password: Option<SecretString>,
+}
+
+impl Upload {
+    /// Parses the document at the edge: a malformed number is refused here,
+    /// before it counts as an attempt.
+    pub fn into_credentials(self) -> ApiResult<CredentialUpload> {
+        let id_document = match (self.id_number, self.passport_country) {
+            (Some(number), None) => Some(
+                IdDocument::resident_id(number.expose_secret())
+                    .map_err(|e| ApiError::invalid(e.to_string()))?,
+            ),
+            (Some(number), Some(country)) => Some(
+                IdDocument::passport(&country, number.expose_secret())
+                    .map_err(|e| ApiError::invalid(e.to_string()))?,
+            ),
+            (None, _) => None,
+        };
+        if let Some(p) = &self.transaction_password
+            && (p.expose_secret().is_empty() || p.expose_secret().len() > 64)
+        {
+            return Err(ApiError::invalid(
+                "a transaction password has 1 to 64 characters",
+            ));
+        }
+        Ok(CredentialUpload {
+            id_document,
+            transaction_password: self.transaction_password,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Verified {
+    outcome: &'static str,
+}
+
+async fn verify(
+    State(s): State<AppState>,
+    Origin(origin): Origin,
+    CustomerToken(token): CustomerToken,
+    JsonBody(body): JsonBody<Upload>,
+) -> ApiResult<Json<Verified>> {
+    let outcome = s
+        .processor
+        .verify(&token, body.into_credentials()?, &origin)
+        .await?;
+    Ok(Json(Verified {
+        outcome: match outcome {
+            VerifyOutcome::Unfrozen => "unfrozen",
+            VerifyOutcome::AwaitingApproval => "awaiting_approval",
+        },
+    }))
+}

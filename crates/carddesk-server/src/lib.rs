@@ -1,0 +1,70 @@
+//! The HTTP face of the processor: the agent API (`/api/agent`), the
+//! customer API (`/api/customer`), and the `carddesk-server` binary that
+//! serves them over SQLite or PostgreSQL.
+//!
+//! [`app`] builds the router from a state and knows nothing of sockets, so
+//! tests drive it on a listener of their own; [`serve`] runs it until a
+//! shutdown signal, letting requests in flight finish.
+#![deny(missing_docs)]
+
+pub mod agent;
+pub mod customer;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use carddesk_processor::Processor;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub processor: Processor,
+}
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/agent", agent::routes())
+        .nest("/api/customer", customer::routes())
+        .fallback(|| async {
+            error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(
+            // Spans name the method and path only: query strings and bodies
+            // can hold personal data and never reach the log.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the
+/// requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,149 @@
+//! `carddesk-server`: serve, migrate or seed a CardDesk database.
+//!
+//! The database is `DATABASE_URL` (an SQLite file in the data directory when
+//! unset); the master key is `CARDDESK_KEY_FILE` (created beside the SQLite
+//! file when unset).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use carddesk_domain::{Actor, Role, StaffMember};
+use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock};
+use carddesk_server::AppState;
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+
+/// The CardDesk processor as a server.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// The database: `sqlite:path` or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// The master key file (64 hex digits; created when missing).
+    #[arg(long, env = "CARDDESK_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the agent and customer APIs.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The public base URL of the customer pages, put in instructions.
+        #[arg(
+            long,
+            env = "CARDDESK_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Seed the demo bank, or a large bank of `--cards` cards.
+    Seed {
+        /// Cards in a large bank.
+        #[arg(long)]
+        cards: Option<u64>,
+    },
+    /// Add a member of staff; the password is read from
+    /// `CARDDESK_STAFF_PASSWORD`.
+    AddStaff {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// agent, supervisor or admin.
+        #[arg(long, value_parser = ["agent", "supervisor", "admin"])]
+        role: String,
+        /// Name shown in the console.
+        #[arg(long)]
+        display_name: String,
+        /// The password (kept out of the command line).
+        #[arg(long, env = "CARDDESK_STAFF_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let data_dir = dirs::data_dir()
+        .context("no data directory")?
+        .join("carddesk")
+        .join("server");
+    let database_url = match cli.database_url {
+        Some(url) => url,
+        None => {
+            std::fs::create_dir_all(&data_dir)?;
+            format!("sqlite:{}", data_dir.join("carddesk.db").display())
+        }
+    };
+    let key_file = cli.key_file.unwrap_or_else(|| data_dir.join("master.key"));
+    let keys = Arc::new(Keyring::load_or_create(&key_file)?);
+    let store = carddesk_store::open(&database_url, keys.audit_key()).await?;
+    let mut config = ProcessorConfig::default();
+    if let Command::Serve { public_url, .. } = &cli.command {
+        config.link_base = public_url.clone();
+    }
+    let processor =
+        Processor::new(store.clone(), keys.clone(), config, Arc::new(SystemClock)).await?;
+    match cli.command {
+        Command::Migrate => println!("migrations applied"),
+        Command::Seed { cards: Some(n) } => {
+            let report =
+                carddesk_seed::seed_large(store.as_ref(), &keys, n, chrono::Utc::now(), |_| {})
+                    .await?;
+            println!(
+                "seeded {} customers and {} cards",
+                report.customers, report.cards
+            );
+        }
+        Command::Seed { cards: None } => {
+            let report = carddesk_seed::seed_demo(&processor, chrono::Utc::now()).await?;
+            println!(
+                "seeded {} customers, {} cards, {} cases",
+                report.customers, report.cards, report.cases
+            );
+        }
+        Command::AddStaff {
+            username,
+            role,
+            display_name,
+            password,
+        } => {
+            let role = Role::parse(&role).context("role")?;
+            processor
+                .add_staff(
+                    &Actor::System,
+                    StaffMember { username, role },
+                    &display_name,
+                    &SecretString::from(password),
+                    "cli",
+                )
+                .await?;
+            println!("added");
+        }
+        Command::Serve { listen, .. } => {
+            if !listen.ip().is_loopback() {
+                tracing::warn!(%listen, "listening beyond loopback without TLS: put a TLS-terminating proxy in front");
+            }
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            tracing::info!(addr = %listener.local_addr()?, database = store.kind(), "serving");
+            carddesk_server::serve(listener, AppState { processor }, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
