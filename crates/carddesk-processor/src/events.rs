@@ -4,10 +4,19 @@
 //! Events are sent after the transaction that made the change commits, so a
 //! watcher never hears of a change that was rolled back. A slow watcher that
 //! falls behind gets `Lagged` from tokio and should re-read what it shows.
+//!
+//! Where several processes share one database (PostgreSQL), events travel
+//! through the database (`NOTIFY`), and every process, the sender included,
+//! hears them from there: a console connected to any server sees a change
+//! made through any other. With SQLite, one process, they go straight to
+//! the local watchers.
 
 use carddesk_domain::case::CaseId;
 use carddesk_domain::{CardId, CardStatusKind, CaseState};
-use tokio::sync::broadcast;
+use std::sync::Arc;
+
+use carddesk_store::Store;
+use tokio::sync::{broadcast, mpsc};
 
 /// Something that changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +55,8 @@ pub enum Event {
 #[derive(Debug, Clone)]
 pub struct Events {
     sender: broadcast::Sender<Event>,
+    /// Where events go when they travel through the database.
+    relay: Option<mpsc::UnboundedSender<Vec<Event>>>,
 }
 
 impl Events {
@@ -53,7 +64,48 @@ impl Events {
     pub fn new(capacity: usize) -> Self {
         Self {
             sender: broadcast::channel(capacity).0,
+            relay: None,
         }
+    }
+
+    /// Sends events through the store's notification channel from now on,
+    /// and hands what the channel brings (from every process) to the local
+    /// watchers.
+    pub(crate) fn relay_through(
+        &mut self,
+        store: Arc<dyn Store>,
+        mut incoming: mpsc::Receiver<String>,
+    ) {
+        let local = self.sender.clone();
+        tokio::spawn(async move {
+            while let Some(payload) = incoming.recv().await {
+                match Event::decode(&payload) {
+                    Some(event) => {
+                        let _ = local.send(event);
+                    }
+                    None => {
+                        tracing::warn!("ignored an event notification this version does not know")
+                    }
+                }
+            }
+        });
+        let (relay, mut outgoing) = mpsc::unbounded_channel::<Vec<Event>>();
+        let local = self.sender.clone();
+        // One task sends them all, so events reach the database in the order
+        // they happened.
+        tokio::spawn(async move {
+            while let Some(events) = outgoing.recv().await {
+                for event in events {
+                    if let Err(e) = store.notify(&event.encode()).await {
+                        // Better that this process's watchers hear it than
+                        // nobody does.
+                        tracing::warn!(error = %e, "could not notify other processes of an event");
+                        let _ = local.send(event);
+                    }
+                }
+            }
+        });
+        self.relay = Some(relay);
     }
 
     /// A new watcher, hearing every event sent from now on.
@@ -62,9 +114,59 @@ impl Events {
     }
 
     pub(crate) fn send_all(&self, events: Vec<Event>) {
+        if let Some(relay) = &self.relay {
+            let _ = relay.send(events);
+            return;
+        }
         for event in events {
             // No watcher is not an error: the change is stored either way.
             let _ = self.sender.send(event);
         }
+    }
+}
+
+impl Event {
+    /// A compact text form, for notifications between processes:
+    /// `case:42:unfrozen`, `attempt:42:2`, `card:7:active`, `outbox:42:13`.
+    pub fn encode(&self) -> String {
+        match self {
+            Event::CaseChanged { case_id, state } => {
+                format!("case:{}:{}", case_id.0, state.as_str())
+            }
+            Event::AttemptFailed { case_id, remaining } => {
+                format!("attempt:{}:{remaining}", case_id.0)
+            }
+            Event::CardChanged { card_id, status } => {
+                format!("card:{}:{}", card_id.0, status.as_str())
+            }
+            Event::InstructionQueued { case_id, outbox_id } => {
+                format!("outbox:{}:{outbox_id}", case_id.0)
+            }
+        }
+    }
+
+    /// Parses [`Event::encode`]'s form.
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, ':');
+        let (kind, id, value) = (parts.next()?, parts.next()?.parse().ok()?, parts.next()?);
+        Some(match kind {
+            "case" => Event::CaseChanged {
+                case_id: CaseId(id),
+                state: CaseState::parse(value)?,
+            },
+            "attempt" => Event::AttemptFailed {
+                case_id: CaseId(id),
+                remaining: value.parse().ok()?,
+            },
+            "card" => Event::CardChanged {
+                card_id: CardId(id),
+                status: CardStatusKind::parse(value)?,
+            },
+            "outbox" => Event::InstructionQueued {
+                case_id: CaseId(id),
+                outbox_id: value.parse().ok()?,
+            },
+            _ => return None,
+        })
     }
 }

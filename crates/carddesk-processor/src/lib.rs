@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod delivery;
 pub mod enrol;
 mod error;
 pub mod events;
@@ -105,13 +106,17 @@ impl Processor {
             UnfreezePolicy::new(stored)
                 .map_err(|e| ProcessorError::Config(format!("stored policy: {e}")))?
         };
+        let mut events = Events::new(1024);
+        if let Some(incoming) = store.listen().await? {
+            events.relay_through(store.clone(), incoming);
+        }
         Ok(Self {
             store,
             keys,
             policy,
             config,
             clock,
-            events: Events::new(1024),
+            events,
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism()
                     .map(usize::from)

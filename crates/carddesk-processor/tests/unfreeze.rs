@@ -358,7 +358,7 @@ async fn whole_flow(store: Arc<dyn Store>, db: TestDb) {
     assert_chain_intact(&desk).await;
 
     // The events told a watcher every move of the case, then the card.
-    let events = drain(&mut events);
+    let events = drain(&mut events).await;
     let moves: Vec<CaseState> = events
         .iter()
         .filter_map(|e| match e {
@@ -527,7 +527,7 @@ async fn wrong_credentials_lock_the_case(store: Arc<dyn Store>, db: TestDb) {
         ProcessorError::CodeUsed
     ));
 
-    let events = drain(&mut events);
+    let events = drain(&mut events).await;
     assert!(events.contains(&Event::AttemptFailed {
         case_id: a,
         remaining: 2
@@ -681,7 +681,7 @@ async fn codes_expire(store: Arc<dyn Store>, db: TestDb) {
         ),
         ("case.expired", "system", Outcome::Success)
     );
-    assert!(drain(&mut events).contains(&Event::CaseChanged {
+    assert!(drain(&mut events).await.contains(&Event::CaseChanged {
         case_id: a,
         state: CaseState::Expired
     }));

@@ -2,7 +2,7 @@
 //! authenticated by a staff session and role-checked here, whatever the
 //! console shows or hides.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carddesk_domain::card::CardNumber;
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::dto::{AuditDto, CaseDto, CustomerDto};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, Origin, Staff};
+use crate::extract::{JsonBody, Origin, PathId, QueryOf, Staff};
 
 /// The agent API's routes, under `/api/agent`.
 pub fn routes() -> Router<AppState> {
@@ -61,8 +61,15 @@ async fn sign_in(
     Origin(origin): Origin,
     JsonBody(body): JsonBody<SignIn>,
 ) -> ApiResult<Json<SignedIn>> {
-    if body.username.is_empty() || body.username.len() > 64 {
-        return Err(ApiError::invalid("a username has 1 to 64 characters"));
+    // The username goes into the audit log as it is: control characters
+    // could forge lines there.
+    if body.username.is_empty()
+        || body.username.len() > 64
+        || body.username.chars().any(char::is_control)
+    {
+        return Err(ApiError::invalid(
+            "a username has 1 to 64 characters, without control characters",
+        ));
     }
     let session = s
         .processor
@@ -151,8 +158,15 @@ struct TransitionDto {
 async fn card_history(
     State(s): State<AppState>,
     _staff: Staff,
-    Path(card): Path<i64>,
+    PathId(card): PathId,
 ) -> ApiResult<Json<Vec<TransitionDto>>> {
+    // A card that does not exist is a 404, not an empty history.
+    s.processor
+        .store()
+        .card(CardId(card))
+        .await
+        .map_err(carddesk_processor::ProcessorError::from)?
+        .ok_or(carddesk_processor::ProcessorError::NotFound("card"))?;
     let history = s
         .processor
         .store()
@@ -178,7 +192,7 @@ async fn mark(
     State(s): State<AppState>,
     Staff(staff): Staff,
     Origin(origin): Origin,
-    Path(card): Path<i64>,
+    PathId(card): PathId,
 ) -> ApiResult<Json<CaseDto>> {
     Ok(Json(
         (&s.processor.mark(&staff, CardId(card), &origin).await?).into(),
@@ -188,7 +202,7 @@ async fn mark(
 async fn case(
     State(s): State<AppState>,
     _staff: Staff,
-    Path(case): Path<i64>,
+    PathId(case): PathId,
 ) -> ApiResult<Json<CaseDto>> {
     Ok(Json((&s.processor.case(CaseId(case)).await?).into()))
 }
@@ -196,8 +210,10 @@ async fn case(
 async fn timeline(
     State(s): State<AppState>,
     _staff: Staff,
-    Path(case): Path<i64>,
+    PathId(case): PathId,
 ) -> ApiResult<Json<Vec<AuditDto>>> {
+    // A case that does not exist is a 404, not an empty timeline.
+    s.processor.case(CaseId(case)).await?;
     Ok(Json(
         s.processor
             .timeline(CaseId(case))
@@ -212,7 +228,7 @@ async fn package(
     State(s): State<AppState>,
     Staff(staff): Staff,
     Origin(origin): Origin,
-    Path(case): Path<i64>,
+    PathId(case): PathId,
 ) -> ApiResult<Json<CaseDto>> {
     Ok(Json(
         (&s.processor.package(&staff, CaseId(case), &origin).await?).into(),
@@ -230,7 +246,7 @@ async fn instruct(
     State(s): State<AppState>,
     Staff(staff): Staff,
     Origin(origin): Origin,
-    Path(case): Path<i64>,
+    PathId(case): PathId,
     JsonBody(body): JsonBody<Instruct>,
 ) -> ApiResult<Json<CaseDto>> {
     let channels = Channels {
@@ -265,7 +281,7 @@ async fn cancel(
     State(s): State<AppState>,
     Staff(staff): Staff,
     Origin(origin): Origin,
-    Path(case): Path<i64>,
+    PathId(case): PathId,
     JsonBody(body): JsonBody<Reason>,
 ) -> ApiResult<Json<CaseDto>> {
     let reason = checked_reason(&body.reason)?;
@@ -281,7 +297,7 @@ async fn approve(
     State(s): State<AppState>,
     staff: Staff,
     Origin(origin): Origin,
-    Path(case): Path<i64>,
+    PathId(case): PathId,
 ) -> ApiResult<Json<CaseDto>> {
     let supervisor = staff.require(Role::Supervisor)?;
     Ok(Json(
@@ -296,7 +312,7 @@ async fn reject(
     State(s): State<AppState>,
     staff: Staff,
     Origin(origin): Origin,
-    Path(case): Path<i64>,
+    PathId(case): PathId,
     JsonBody(body): JsonBody<Reason>,
 ) -> ApiResult<Json<CaseDto>> {
     let supervisor = staff.require(Role::Supervisor)?;
@@ -329,7 +345,7 @@ struct Page<T> {
 async fn queue(
     State(s): State<AppState>,
     _staff: Staff,
-    Query(q): Query<QueueQuery>,
+    QueryOf(q): QueryOf<QueueQuery>,
 ) -> ApiResult<Json<Page<CaseDto>>> {
     let states = match q.state.as_deref() {
         None | Some("") => Vec::new(),
@@ -378,7 +394,7 @@ struct AuditQuery {
 async fn audit(
     State(s): State<AppState>,
     staff: Staff,
-    Query(q): Query<AuditQuery>,
+    QueryOf(q): QueryOf<AuditQuery>,
 ) -> ApiResult<Json<Page<AuditDto>>> {
     staff.require(Role::Supervisor)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1_000);

@@ -3,10 +3,11 @@
 //! wrong, and a session token opens its own case only.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carddesk_domain::customer::IdDocument;
-use carddesk_processor::{CredentialUpload, VerifyOutcome};
+use carddesk_processor::{CredentialUpload, ProcessorError, VerifyOutcome};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,19 @@ async fn request(
     }))
 }
 
+/// A session token that opens no case is a failed authentication (401),
+/// like a missing one, not a missing resource.
+fn session_error(e: ProcessorError) -> ApiError {
+    match e {
+        ProcessorError::NotFound("session") => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "open your unfreeze code first",
+        ),
+        other => other.into(),
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct ChallengeDto {
     credentials: Vec<&'static str>,
@@ -66,7 +80,11 @@ async fn challenge(
     Origin(origin): Origin,
     CustomerToken(token): CustomerToken,
 ) -> ApiResult<Json<ChallengeDto>> {
-    let c = s.processor.challenge(&token, &origin).await?;
+    let c = s
+        .processor
+        .challenge(&token, &origin)
+        .await
+        .map_err(session_error)?;
     Ok(Json(ChallengeDto {
         credentials: c.credentials.iter().map(|c| c.as_str()).collect(),
         document_kind: c.document_kind.as_str(),
@@ -103,11 +121,15 @@ impl Upload {
             ),
             (None, _) => None,
         };
+        // A password with control characters cannot be right: refused here,
+        // like a malformed ID number, rather than counted as an attempt.
         if let Some(p) = &self.transaction_password
-            && (p.expose_secret().is_empty() || p.expose_secret().len() > 64)
+            && (p.expose_secret().is_empty()
+                || p.expose_secret().len() > 64
+                || p.expose_secret().chars().any(char::is_control))
         {
             return Err(ApiError::invalid(
-                "a transaction password has 1 to 64 characters",
+                "a transaction password has 1 to 64 characters, without control characters",
             ));
         }
         Ok(CredentialUpload {
@@ -131,7 +153,8 @@ async fn verify(
     let outcome = s
         .processor
         .verify(&token, body.into_credentials()?, &origin)
-        .await?;
+        .await
+        .map_err(session_error)?;
     Ok(Json(Verified {
         outcome: match outcome {
             VerifyOutcome::Unfrozen => "unfrozen",

@@ -13,12 +13,14 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod live;
+pub mod pages;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::Request;
 use carddesk_processor::Processor;
 use tokio::net::TcpListener;
@@ -37,21 +39,51 @@ pub const MAX_BODY: usize = 16 * 1024;
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .nest("/api/agent", agent::routes())
-        .nest("/api/customer", customer::routes())
+        .nest(
+            "/api/agent",
+            agent::routes()
+                .merge(live::routes())
+                .method_not_allowed_fallback(method_not_allowed),
+        )
+        .nest(
+            "/api/customer",
+            customer::routes().method_not_allowed_fallback(method_not_allowed),
+        )
+        .merge(pages::routes())
         .fallback(|| async {
-            error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+            error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint",
+            )
         })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(
-            // Spans name the method and path only: query strings and bodies
-            // can hold personal data and never reach the log.
+            // Spans name the method and the route only: query strings and
+            // bodies can hold personal data, and paths can hold secrets (the
+            // one-time code in `/u/{code}`), so none of them reach the log.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("(no route)", MatchedPath::as_str);
+                tracing::info_span!("request", method = %req.method(), route = %route)
             }),
         )
         .with_state(state)
+}
+
+/// The answer to a method a known path does not take.
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the

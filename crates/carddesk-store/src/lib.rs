@@ -153,6 +153,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         scope: &str,
         key: &str,
     ) -> Result<Option<IdempotentResponse>>;
+
+    /// Tells every process watching this database that something changed
+    /// (PostgreSQL `NOTIFY`); a no-op where one process is all there is.
+    async fn notify(&self, payload: &str) -> Result<()>;
+    /// Starts listening for [`Store::notify`] payloads from every process,
+    /// this one included; `None` where the database has no such channel
+    /// (SQLite), and the caller delivers its events itself.
+    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>>;
 }
 
 /// A unit of work: everything done through one `Tx` is committed together

@@ -7,6 +7,9 @@ use sqlx::{PgPool, Postgres};
 
 use crate::{AuditKey, Result};
 
+/// The channel processes notify each other of changes on.
+pub const CHANNEL: &str = "carddesk_events";
+
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -38,6 +41,42 @@ impl PgStore {
     /// The pool, for benchmarks that compare against raw queries.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Notifies every listener of [`CHANNEL`], in every process.
+    async fn notify_all(&self, payload: &str) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Listens on [`CHANNEL`] on a connection of its own, forwarding
+    /// payloads until the receiver is dropped. A lost connection is
+    /// re-established by sqlx's listener; notifications sent while it was
+    /// down are lost, so watchers re-read what they show on reconnecting.
+    async fn listen_all(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(n) => {
+                        if sender.send(n.payload().to_owned()).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event listener lost its connection; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(Some(receiver))
     }
 
     async fn begin_write(

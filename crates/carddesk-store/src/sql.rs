@@ -381,6 +381,14 @@ macro_rules! backend {
                 .transpose()
             }
 
+            async fn notify(&self, payload: &str) -> Result<()> {
+                self.notify_all(payload).await
+            }
+
+            async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
+                self.listen_all().await
+            }
+
             async fn idempotent_response(
                 &self,
                 scope: &str,
@@ -676,19 +684,22 @@ macro_rules! backend {
                 claimant: &str,
                 limit: u32,
             ) -> Result<Vec<OutboxMessage>> {
-                // The outer conditions repeat the inner ones on purpose: a
-                // claim that raced another is re-checked against the row as
-                // the other left it (PostgreSQL re-evaluates an UPDATE's
-                // WHERE on the newest row version), so a message leased a
-                // moment ago is not leased twice.
+                // The due rows are chosen once (MATERIALIZED: PostgreSQL
+                // would otherwise re-run a locking subquery per row and
+                // overshoot the limit). The outer conditions repeat the inner
+                // ones on purpose: a claim that raced another is re-checked
+                // against the row as the other left it (PostgreSQL
+                // re-evaluates an UPDATE's WHERE on the newest row version),
+                // so a message leased a moment ago is not leased twice.
                 let mut claimed: Vec<OutboxMessage> = convert(
                     sqlx::query_as::<$db, OutboxRow>(concat!(
-                        "UPDATE outbox SET claimed_until = $1, claimed_by = $2, \
-                         attempts = attempts + 1, last_attempt_at = $3 \
-                         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' \
-                         AND next_attempt_at <= $3 \
+                        "WITH due AS MATERIALIZED (SELECT id FROM outbox \
+                         WHERE status = 'pending' AND next_attempt_at <= $3 \
                          AND (claimed_until IS NULL OR claimed_until <= $3) \
                          ORDER BY next_attempt_at, id LIMIT $4", $skip_locked, ") \
+                         UPDATE outbox SET claimed_until = $1, claimed_by = $2, \
+                         attempts = attempts + 1, last_attempt_at = $3 \
+                         WHERE id IN (SELECT id FROM due) \
                          AND status = 'pending' AND next_attempt_at <= $3 \
                          AND (claimed_until IS NULL OR claimed_until <= $3) \
                          RETURNING id, case_id, channel, recipient, language, body_sealed, \

@@ -52,6 +52,16 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// One process owns an SQLite file: the processor delivers its own
+    /// events, so there is nobody to notify.
+    async fn notify_all(&self, _payload: &str) -> Result<()> {
+        Ok(())
+    }
+
+    async fn listen_all(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
+        Ok(None)
+    }
+
     /// Write transactions take the write lock at `BEGIN`: a deferred
     /// transaction that reads first cannot upgrade once another writer has
     /// committed, and would fail where it should have waited.

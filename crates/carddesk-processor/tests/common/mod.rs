@@ -489,15 +489,15 @@ pub fn spelled(code: &str) -> String {
 }
 
 /// Every event waiting on a receiver.
-pub fn drain(rx: &mut broadcast::Receiver<Event>) -> Vec<Event> {
+pub async fn drain(rx: &mut broadcast::Receiver<Event>) -> Vec<Event> {
+    // On PostgreSQL events make a round trip through NOTIFY/LISTEN, so they
+    // arrive a moment after the call returns: collect until a quiet spell.
     let mut events = Vec::new();
     loop {
-        match rx.try_recv() {
-            Ok(event) => events.push(event),
-            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => {
-                return events;
-            }
-            Err(broadcast::error::TryRecvError::Lagged(n)) => panic!("watcher lagged by {n}"),
+        match tokio::time::timeout(std::time::Duration::from_millis(300), rx.recv()).await {
+            Ok(Ok(event)) => events.push(event),
+            Ok(Err(broadcast::error::RecvError::Lagged(n))) => panic!("watcher lagged by {n}"),
+            Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => return events,
         }
     }
 }

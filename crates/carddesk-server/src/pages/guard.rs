@@ -1,0 +1,415 @@
+//! What stands between a phone browser and the processor: cookies, the CSRF
+//! token, the rate limits and the security headers every page carries.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use carddesk_processor::{Keyring, Purpose};
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+use super::i18n::Lang;
+use crate::AppState;
+
+/// The browser-binding cookie: a random value the CSRF token is bound to
+/// before (and after) the customer has a session.
+pub const BROWSER_COOKIE: &str = "cd_b";
+/// The customer session cookie: the processor's session token.
+pub const SESSION_COOKIE: &str = "cd_s";
+/// The language a `?lang=` chose.
+pub const LANG_COOKIE: &str = "cd_lang";
+/// Every page, and so every cookie, lives under this path.
+pub const COOKIE_PATH: &str = "/u";
+/// How long the session cookie lives: past the code's lifetime (15 min by
+/// default) the processor refuses it anyway.
+const SESSION_MAX_AGE: u32 = 60 * 60;
+
+/// The Content-Security-Policy of every page: nothing but our own
+/// stylesheet loads, forms post only to us, no one frames us.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; \
+                       frame-ancestors 'none'; base-uri 'none'";
+
+/// Limits on the POSTs, per client address and per case.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageLimits {
+    /// POSTs a client address may make in a burst.
+    pub address_burst: u32,
+    /// POSTs per minute a client address gets back after a burst.
+    pub address_per_minute: u32,
+    /// Credential uploads a case may take in a burst (the processor's
+    /// three attempts are counted apart; this also bounds uploads refused
+    /// at the edge).
+    pub case_burst: u32,
+    /// Credential uploads per minute a case gets back after a burst.
+    pub case_per_minute: u32,
+}
+
+impl Default for PageLimits {
+    /// Generous enough for customers behind one carrier NAT, tight enough
+    /// to make guessing codes pointless (50-bit codes, 15 minutes).
+    fn default() -> Self {
+        Self {
+            address_burst: 30,
+            address_per_minute: 20,
+            case_burst: 6,
+            case_per_minute: 3,
+        }
+    }
+}
+
+/// A token bucket per key, in memory.
+///
+/// One process keeps its own buckets. With several server instances behind
+/// a balancer each keeps its own, so the limits multiply by the instance
+/// count; the buckets will move to the shared database (or the balancer)
+/// when the server runs as many instances.
+#[derive(Debug)]
+pub struct RateLimiter {
+    capacity: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Buckets kept before full ones are swept out.
+const MAX_BUCKETS: usize = 10_000;
+
+impl RateLimiter {
+    /// `burst` requests at once, refilled at `per_minute`.
+    pub fn new(burst: u32, per_minute: u32) -> Self {
+        Self {
+            capacity: f64::from(burst.max(1)),
+            per_second: f64::from(per_minute.max(1)) / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `key`, or says how long until one is back.
+    pub fn take(&self, key: &str) -> Result<(), Duration> {
+        self.take_at(key, Instant::now())
+    }
+
+    fn take_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key) {
+            // A bucket that has refilled is the same as no bucket.
+            let (capacity, rate) = (self.capacity, self.per_second);
+            buckets
+                .retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < capacity);
+        }
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: self.capacity,
+            at: now,
+        });
+        let refilled = now.duration_since(bucket.at).as_secs_f64() * self.per_second;
+        bucket.tokens = (bucket.tokens + refilled).min(self.capacity);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
+        }
+    }
+}
+
+/// The pages' shared guards, one set per router.
+#[derive(Debug)]
+pub struct Guards {
+    /// POSTs per client address.
+    pub address: RateLimiter,
+    /// Credential uploads per case.
+    pub case: RateLimiter,
+}
+
+impl Guards {
+    /// Guards with these limits.
+    pub fn new(limits: PageLimits) -> Self {
+        Self {
+            address: RateLimiter::new(limits.address_burst, limits.address_per_minute),
+            case: RateLimiter::new(limits.case_burst, limits.case_per_minute),
+        }
+    }
+}
+
+/// Adds the security headers to every page answer.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// What every page handler knows about the request.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The language of the answer.
+    pub lang: Lang,
+    /// A language `?lang=` asked for, to keep in a cookie.
+    pub chosen_lang: Option<Lang>,
+    /// The browser-binding value (from the cookie, or fresh).
+    pub browser: String,
+    /// Whether `browser` is fresh and must be set.
+    pub browser_is_new: bool,
+    /// The customer's session token, if the cookie holds a well-formed one.
+    pub session: Option<SecretString>,
+    /// Whether cookies get `Secure` (the public URL is https).
+    pub secure: bool,
+    /// The client's address, for the audit log and the rate limit.
+    pub origin: String,
+    /// The guards.
+    pub guards: Arc<Guards>,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let cookies = cookies(&parts.headers);
+        let chosen_lang = parts.uri.query().and_then(|q| {
+            q.split('&')
+                .find_map(|pair| pair.strip_prefix("lang="))
+                .and_then(Lang::from_tag)
+        });
+        let lang = chosen_lang
+            .or_else(|| cookies.lang.as_deref().and_then(Lang::from_tag))
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or(Lang::Zh);
+        let (browser, browser_is_new) = match cookies.browser {
+            Some(b) => (b, false),
+            None => (random_hex(16), true),
+        };
+        let guards = parts
+            .extensions
+            .get::<Arc<Guards>>()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Guards::new(PageLimits::default())));
+        Ok(Self {
+            lang,
+            chosen_lang,
+            browser,
+            browser_is_new,
+            session: cookies.session.map(SecretString::from),
+            secure: state
+                .processor
+                .config()
+                .link_base
+                .to_ascii_lowercase()
+                .starts_with("https://"),
+            origin: crate::extract::client_addr(&parts.extensions),
+            guards,
+        })
+    }
+}
+
+impl Ctx {
+    /// The CSRF token for forms on this page.
+    pub fn csrf(&self, keys: &Keyring) -> String {
+        csrf_token(keys, &self.browser, self.session.as_ref())
+    }
+
+    /// Whether a POST's token is the one this browser and session were
+    /// given. A fresh browser cookie means the POST came without one: no.
+    pub fn csrf_ok(&self, keys: &Keyring, given: &str) -> bool {
+        !self.browser_is_new
+            && bool::from(self.csrf(keys).as_bytes().ct_eq(given.trim().as_bytes()))
+    }
+
+    /// The cookies to set on the answer: the browser binding when fresh,
+    /// the chosen language.
+    pub fn set_cookies(&self) -> Vec<HeaderValue> {
+        let mut out = Vec::new();
+        if self.browser_is_new {
+            out.extend(cookie(BROWSER_COOKIE, &self.browser, None, self.secure));
+        }
+        if let Some(lang) = self.chosen_lang {
+            out.extend(cookie(
+                LANG_COOKIE,
+                lang.tag(),
+                Some(365 * 24 * 3600),
+                self.secure,
+            ));
+        }
+        out
+    }
+
+    /// The session cookie for a token the processor just gave.
+    pub fn session_cookie(&self, token: &SecretString) -> Option<HeaderValue> {
+        cookie(
+            SESSION_COOKIE,
+            token.expose_secret(),
+            Some(SESSION_MAX_AGE),
+            self.secure,
+        )
+    }
+}
+
+/// The CSRF token bound to a browser and (once it has one) its session:
+/// a keyed hash, so a value planted in a cookie by someone else cannot be
+/// paired with a token without the server's key.
+///
+/// The key is the processor's session-token key: a digest under it of a
+/// text that cannot be a session token (those are 64 hex digits), so the
+/// two uses never produce the same input. Every instance sharing the master
+/// key accepts every other's tokens.
+pub fn csrf_token(keys: &Keyring, browser: &str, session: Option<&SecretString>) -> String {
+    let mut input = Vec::with_capacity(128);
+    input.extend_from_slice(b"carddesk/pages/csrf/v1\0");
+    input.extend_from_slice(browser.as_bytes());
+    input.push(0);
+    if let Some(s) = session {
+        input.extend_from_slice(s.expose_secret().as_bytes());
+    }
+    hex::encode(keys.digest(Purpose::Session, &input))
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, under `/u`, Secure
+/// when served over https.
+pub fn cookie(name: &str, value: &str, max_age: Option<u32>, secure: bool) -> Option<HeaderValue> {
+    let mut text = format!("{name}={value}; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        text.push_str("; Secure");
+    }
+    HeaderValue::from_str(&text).ok()
+}
+
+#[derive(Debug, Default)]
+struct Cookies {
+    browser: Option<String>,
+    session: Option<String>,
+    lang: Option<String>,
+}
+
+/// Our cookies, each kept only when it has the shape we give it.
+fn cookies(headers: &HeaderMap) -> Cookies {
+    let mut out = Cookies::default();
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(text) = value.to_str() else { continue };
+        for pair in text.split(';') {
+            let Some((name, value)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            match name {
+                BROWSER_COOKIE if is_hex(value, 32) => out.browser = Some(value.to_owned()),
+                SESSION_COOKIE if is_hex(value, 64) => out.session = Some(value.to_owned()),
+                LANG_COOKIE if value.len() <= 8 => out.lang = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn is_hex(value: &str, len: usize) -> bool {
+    value.len() == len && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill(buf.as_mut_slice());
+    hex::encode(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_empties_and_refills() {
+        let limiter = RateLimiter::new(2, 60);
+        let t0 = Instant::now();
+        assert!(limiter.take_at("a", t0).is_ok());
+        assert!(limiter.take_at("a", t0).is_ok());
+        let wait = limiter.take_at("a", t0).expect_err("empty");
+        assert!(wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(limiter.take_at("b", t0).is_ok(), "keys are apart");
+        assert!(limiter.take_at("a", t0 + Duration::from_secs(1)).is_ok());
+    }
+
+    #[test]
+    fn full_buckets_are_swept_when_many() {
+        let limiter = RateLimiter::new(1, 60);
+        let t0 = Instant::now();
+        for i in 0..MAX_BUCKETS {
+            limiter.take_at(&i.to_string(), t0).expect("first");
+        }
+        limiter
+            .take_at("new", t0 + Duration::from_secs(5))
+            .expect("first");
+        let kept = limiter.buckets.lock().expect("lock").len();
+        assert_eq!(kept, 1, "refilled buckets are dropped");
+    }
+
+    #[test]
+    fn csrf_tokens_are_bound_to_browser_and_session() {
+        let keys = Keyring::generate();
+        let s1 = SecretString::from("a".repeat(64));
+        let s2 = SecretString::from("b".repeat(64));
+        let base = csrf_token(&keys, "x", Some(&s1));
+        assert_eq!(base, csrf_token(&keys, "x", Some(&s1)));
+        assert_ne!(base, csrf_token(&keys, "y", Some(&s1)));
+        assert_ne!(base, csrf_token(&keys, "x", Some(&s2)));
+        assert_ne!(base, csrf_token(&keys, "x", None));
+        assert_ne!(base, csrf_token(&Keyring::generate(), "x", Some(&s1)));
+    }
+
+    #[test]
+    fn only_well_formed_cookies_count() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("cd_b=zz; cd_s=0123; other=1; cd_lang=en"),
+        );
+        let c = cookies(&headers);
+        assert!(c.browser.is_none() && c.session.is_none());
+        assert_eq!(c.lang.as_deref(), Some("en"));
+    }
+}

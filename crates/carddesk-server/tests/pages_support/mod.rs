@@ -1,0 +1,440 @@
+//! Fixtures for the customer-page tests: a server on 127.0.0.1:0 over a
+//! fresh SQLite file, customers and frozen cards enrolled through the
+//! protected records, cases taken through the processor up to the text
+//! message, and a small browser (a cookie jar, no redirects followed) for
+//! driving the pages over HTTP.
+
+#![allow(dead_code)] // Each test binary uses its own part of the fixtures.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use carddesk_domain::card::CardNumber;
+use carddesk_domain::case::CaseId;
+use carddesk_domain::customer::{IdDocument, PhoneNumber};
+use carddesk_domain::{CardId, CardStatus, FreezeReason, Role, StaffMember};
+use carddesk_processor::enrol::{card_record, customer_record};
+use carddesk_processor::{Channels, Keyring, ManualClock, Processor, ProcessorConfig, passwords};
+use carddesk_server::AppState;
+use carddesk_store::{OutboxChannel, SqliteStore, Store};
+use chrono::{Duration, Utc};
+use reqwest::header::{HeaderMap, HeaderValue};
+use secrecy::SecretString;
+use tokio::sync::oneshot;
+
+/// Every fixture card's transaction password.
+pub const PASSWORD: &str = "864213";
+/// A wrong one.
+pub const WRONG_PASSWORD: &str = "864231";
+
+/// A running server over its own database.
+#[derive(Debug)]
+pub struct Bank {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The processor the server runs.
+    pub processor: Processor,
+    /// The store under it.
+    pub store: Arc<dyn Store>,
+    /// Its keyring.
+    pub keys: Arc<Keyring>,
+    /// Its clock (starts at the wall clock's now).
+    pub clock: Arc<ManualClock>,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Bank {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A customer with one frozen card, and what only they know.
+#[derive(Debug, Clone)]
+pub struct Person {
+    /// Resident ID number in clear.
+    pub id_number: String,
+    /// The card.
+    pub card: CardId,
+    /// Its last four digits.
+    pub last_four: String,
+}
+
+/// The agent who opens the cases.
+pub fn agent() -> StaffMember {
+    StaffMember {
+        username: "agent.li".to_owned(),
+        role: Role::Agent,
+    }
+}
+
+/// A well-formed resident ID number, distinct per `seed` below 1000.
+pub fn resident_id(seed: u32) -> String {
+    let first17 = format!("110105198506{:02}{:03}", 10 + seed / 1000 % 18, seed % 1000);
+    let check = carddesk_domain::id_number::check_character(&first17).expect("17 digits");
+    format!("{first17}{check}")
+}
+
+impl Bank {
+    /// The whole application (`carddesk_server::app`) on a fresh database.
+    pub async fn start() -> Self {
+        Self::start_with(ProcessorConfig::default(), None).await
+    }
+
+    /// The application with this configuration; with `router`, that router
+    /// instead of the whole application (built from the same state).
+    pub async fn start_with(
+        mut config: ProcessorConfig,
+        router: Option<fn(AppState) -> Router>,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let keys = Arc::new(Keyring::generate());
+        let url = format!("sqlite:{}", dir.path().join("carddesk.db").display());
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&url, keys.audit_key())
+                .await
+                .expect("open SQLite"),
+        );
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let base = format!("http://{addr}");
+        if config.link_base == ProcessorConfig::default().link_base {
+            config.link_base = base.clone();
+        }
+        let processor = Processor::new(store.clone(), keys.clone(), config, clock.clone())
+            .await
+            .expect("processor starts");
+        let state = AppState {
+            processor: processor.clone(),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        match router {
+            None => {
+                tokio::spawn(carddesk_server::serve(listener, state, async {
+                    let _ = stopped.await;
+                }));
+            }
+            Some(build) => {
+                let app = build(state).into_make_service_with_connect_info::<SocketAddr>();
+                tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await
+                });
+            }
+        }
+        Self {
+            base,
+            processor,
+            store,
+            keys,
+            clock,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    /// Enrols customer `seed` with one card frozen for `reason`.
+    pub async fn enrol(&self, seed: u32, language: &str, reason: FreezeReason) -> Person {
+        let id_number = resident_id(seed);
+        let document = IdDocument::resident_id(&id_number).expect("valid ID");
+        let phone = PhoneNumber::parse(&format!("+86139{:08}", 10_000_000 + seed)).expect("phone");
+        let payload = format!("622848{:09}", 100_000_000 + seed);
+        let check = carddesk_domain::luhn::check_digit(&payload).expect("digits");
+        let pan = CardNumber::parse(&format!("{payload}{check}")).expect("valid PAN");
+        let mut tx = self.store.begin().await.expect("begin");
+        let customer = tx
+            .insert_customer(&customer_record(
+                &self.keys,
+                &format!("Customer {seed}"),
+                &document,
+                &phone,
+                language,
+            ))
+            .await
+            .expect("insert customer");
+        let status = CardStatus::Frozen {
+            reason,
+            since: Utc::now() - Duration::days(1),
+        };
+        let card = tx
+            .insert_card(&card_record(
+                &self.keys,
+                customer,
+                &pan,
+                passwords::hash(&SecretString::from(PASSWORD.to_owned())),
+                "Great Wall Debit",
+                status,
+            ))
+            .await
+            .expect("insert card");
+        tx.commit().await.expect("commit");
+        Person {
+            id_number,
+            card,
+            last_four: pan.last_four().to_owned(),
+        }
+    }
+
+    /// Marks, packages and instructs (by text) a case for `card`; returns
+    /// the case and the one-time code from the text message.
+    pub async fn instruct(&self, card: CardId) -> (CaseId, String) {
+        let p = &self.processor;
+        let staff = agent();
+        let case = p.mark(&staff, card, "console:test").await.expect("mark").id;
+        p.package(&staff, case, "console:test")
+            .await
+            .expect("package");
+        p.instruct(
+            &staff,
+            case,
+            Channels {
+                text: true,
+                voice: false,
+            },
+            "console:test",
+        )
+        .await
+        .expect("instruct");
+        let outbox = p.local_outbox(10_000).await.expect("outbox");
+        let text = outbox
+            .iter()
+            .rfind(|m| m.case_id == case && m.channel == OutboxChannel::Text)
+            .expect("a text message");
+        let code = text
+            .body
+            .split("/u/")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the text message carries the link")
+            .to_owned();
+        (case, code)
+    }
+
+    /// The card's status.
+    pub async fn card_status(&self, card: CardId) -> CardStatus {
+        self.store
+            .card(card)
+            .await
+            .expect("read card")
+            .expect("card exists")
+            .status
+    }
+
+    /// The case's failed attempts.
+    pub async fn failed_attempts(&self, case: CaseId) -> u32 {
+        self.processor
+            .case(case)
+            .await
+            .expect("case")
+            .failed_attempts
+    }
+}
+
+/// An answer, read whole.
+#[derive(Debug)]
+pub struct Page {
+    /// Status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: String,
+}
+
+impl Page {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// Every `Set-Cookie`.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `Set-Cookie` for `name`.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// The form's CSRF token.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("the page has a CSRF field") + marker.len();
+        let end = self.body[start..].find('"').expect("closing quote");
+        self.body[start..start + end].to_owned()
+    }
+
+    /// The text of the alert box, if any.
+    pub fn alert(&self) -> Option<String> {
+        let start = self.body.find("role=\"alert\">")? + "role=\"alert\">".len();
+        let end = self.body[start..].find("</div>")?;
+        Some(self.body[start..start + end].to_owned())
+    }
+
+    /// The outcome a result page names.
+    pub fn outcome(&self) -> Option<String> {
+        let marker = "data-outcome=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+}
+
+/// A phone browser: a cookie jar, an `Accept-Language`, no redirects
+/// followed (tests follow them to see each step).
+#[derive(Debug, Clone)]
+pub struct Phone {
+    http: reqwest::Client,
+    base: String,
+    /// The cookies it holds.
+    pub cookies: BTreeMap<String, String>,
+    /// What it sends as `Accept-Language`.
+    pub accept_language: Option<String>,
+}
+
+impl Phone {
+    /// A fresh browser for `bank`.
+    pub fn new(bank: &Bank, accept_language: Option<&str>) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: bank.base.clone(),
+            cookies: BTreeMap::new(),
+            accept_language: accept_language.map(str::to_owned),
+        }
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if !self.cookies.is_empty() {
+            let jar = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            h.insert(
+                "cookie",
+                HeaderValue::from_str(&jar).expect("cookie header"),
+            );
+        }
+        if let Some(l) = &self.accept_language {
+            h.insert(
+                "accept-language",
+                HeaderValue::from_str(l).expect("language header"),
+            );
+        }
+        h
+    }
+
+    async fn read(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        for value in headers.get_all("set-cookie") {
+            let text = value.to_str().expect("ASCII cookie");
+            let pair = text.split(';').next().expect("a pair");
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = response.text().await.expect("body");
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// GETs `path`.
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .send()
+            .await
+            .expect("GET");
+        self.read(response).await
+    }
+
+    /// POSTs a form to `path`.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        self.read(response).await
+    }
+
+    /// POSTs a raw body with a content type.
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: String) -> Page {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        self.read(response).await
+    }
+
+    /// Opens the text message's link and continues: the case's session
+    /// is in the jar afterwards. Returns the card confirmation page.
+    pub async fn open(&mut self, code: &str) -> Page {
+        let link = self.get(&format!("/u/{code}")).await;
+        assert_eq!(link.status, 200, "{}", link.body);
+        let opened = self
+            .post(&format!("/u/{code}"), &[("csrf", &link.csrf())])
+            .await;
+        assert_eq!(opened.status, 303, "{}", opened.body);
+        assert_eq!(opened.header("location"), "/u/card");
+        self.get("/u/card").await
+    }
+
+    /// Uploads credentials from the details page.
+    pub async fn upload(&mut self, id_number: &str, password: &str) -> Page {
+        let details = self.get("/u/details").await;
+        assert_eq!(details.status, 200, "{}", details.body);
+        self.post(
+            "/u/details",
+            &[
+                ("csrf", &details.csrf()),
+                ("id_number", id_number),
+                ("transaction_password", password),
+            ],
+        )
+        .await
+    }
+}
