@@ -40,14 +40,15 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/verify", get(verify_audit))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignIn {
     username: String,
+    #[schema(value_type = String)]
     password: SecretString,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SignedIn {
     token: String,
     username: String,
@@ -56,6 +57,7 @@ struct SignedIn {
     expires_at: DateTime<Utc>,
 }
 
+#[utoipa::path(post, path = "/api/agent/sign-in", request_body = SignIn, responses((status = 200, description = "signed in", body = SignedIn), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn sign_in(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -85,6 +87,7 @@ async fn sign_in(
     }))
 }
 
+#[utoipa::path(post, path = "/api/agent/sign-out", security(("bearer" = [])), responses((status = 200, description = "signed out"), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn sign_out(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -101,7 +104,7 @@ async fn sign_out(
     Ok(Json(serde_json::json!({ "signed_out": true })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LookUp {
     phone: Option<String>,
@@ -110,6 +113,7 @@ struct LookUp {
     customer_id: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/agent/customers/search", request_body = LookUp, security(("bearer" = [])), responses((status = 200, description = "customers found, with their cards masked", body = Vec<CustomerDto>), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 // A search is a POST so card and ID numbers travel in the body, never in
 // a URL that proxies and access logs keep.
 async fn look_up(
@@ -145,7 +149,7 @@ async fn look_up(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct TransitionDto {
     from: &'static str,
     to: &'static str,
@@ -155,6 +159,7 @@ struct TransitionDto {
     at: DateTime<Utc>,
 }
 
+#[utoipa::path(get, path = "/api/agent/cards/{card}/history", params(("card" = i64, Path, description = "card id")), security(("bearer" = [])), responses((status = 200, description = "the card's status changes, oldest first", body = Vec<TransitionDto>), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn card_history(
     State(s): State<AppState>,
     _staff: Staff,
@@ -188,6 +193,7 @@ async fn card_history(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agent/cards/{card}/cases", params(("card" = i64, Path, description = "card id")), security(("bearer" = [])), responses((status = 200, description = "the case after the step", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn mark(
     State(s): State<AppState>,
     Staff(staff): Staff,
@@ -199,6 +205,7 @@ async fn mark(
     ))
 }
 
+#[utoipa::path(get, path = "/api/agent/cases/{case}", params(("case" = i64, Path, description = "case id")), security(("bearer" = [])), responses((status = 200, description = "the case", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn case(
     State(s): State<AppState>,
     _staff: Staff,
@@ -207,6 +214,7 @@ async fn case(
     Ok(Json((&s.processor.case(CaseId(case)).await?).into()))
 }
 
+#[utoipa::path(get, path = "/api/agent/cases/{case}/timeline", params(("case" = i64, Path, description = "case id")), security(("bearer" = [])), responses((status = 200, description = "the case's audit entries", body = Vec<AuditDto>), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn timeline(
     State(s): State<AppState>,
     _staff: Staff,
@@ -224,6 +232,7 @@ async fn timeline(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agent/cases/{case}/package", params(("case" = i64, Path, description = "case id")), security(("bearer" = [])), responses((status = 200, description = "the case after the step", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn package(
     State(s): State<AppState>,
     Staff(staff): Staff,
@@ -235,13 +244,14 @@ async fn package(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Instruct {
     text: bool,
     voice: bool,
 }
 
+#[utoipa::path(post, path = "/api/agent/cases/{case}/instructions", params(("case" = i64, Path, description = "case id")), request_body = Instruct, security(("bearer" = [])), responses((status = 200, description = "the case after the step", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn instruct(
     State(s): State<AppState>,
     Staff(staff): Staff,
@@ -261,7 +271,7 @@ async fn instruct(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Reason {
     reason: String,
@@ -277,6 +287,7 @@ fn checked_reason(reason: &str) -> ApiResult<&str> {
     Ok(reason)
 }
 
+#[utoipa::path(post, path = "/api/agent/cases/{case}/cancel", params(("case" = i64, Path, description = "case id")), request_body = Reason, security(("bearer" = [])), responses((status = 200, description = "the case after the step", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn cancel(
     State(s): State<AppState>,
     Staff(staff): Staff,
@@ -293,6 +304,7 @@ async fn cancel(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agent/cases/{case}/approve", params(("case" = i64, Path, description = "case id")), security(("bearer" = [])), responses((status = 200, description = "the case after the step", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn approve(
     State(s): State<AppState>,
     staff: Staff,
@@ -308,6 +320,7 @@ async fn approve(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agent/cases/{case}/reject", params(("case" = i64, Path, description = "case id")), request_body = Reason, security(("bearer" = [])), responses((status = 200, description = "the case after the step", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn reject(
     State(s): State<AppState>,
     staff: Staff,
@@ -325,7 +338,8 @@ async fn reject(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct QueueQuery {
     /// Comma-separated states.
@@ -335,13 +349,14 @@ struct QueueQuery {
     limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Page<T> {
     items: Vec<T>,
     /// Pass as `before` for the next page; absent on the last one.
     next: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/agent/cases", params(QueueQuery), security(("bearer" = [])), responses((status = 200, description = "cases, newest first", body = Page<CaseDto>), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn queue(
     State(s): State<AppState>,
     _staff: Staff,
@@ -383,7 +398,8 @@ async fn queue(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
     object: Option<String>,
@@ -391,6 +407,7 @@ struct AuditQuery {
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/api/agent/audit", params(AuditQuery), security(("bearer" = [])), responses((status = 200, description = "audit entries in chain order", body = Page<AuditDto>), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn audit(
     State(s): State<AppState>,
     staff: Staff,
@@ -413,13 +430,14 @@ async fn audit(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ChainDto {
     intact: bool,
     entries: Option<u64>,
     broken_at: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/agent/audit/verify", security(("bearer" = [])), responses((status = 200, description = "whether the hash chain is intact", body = ChainDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn verify_audit(State(s): State<AppState>, staff: Staff) -> ApiResult<Json<ChainDto>> {
     staff.require(Role::Supervisor)?;
     Ok(Json(match s.processor.verify_audit_chain().await? {
@@ -435,3 +453,24 @@ async fn verify_audit(State(s): State<AppState>, staff: Staff) -> ApiResult<Json
         },
     }))
 }
+
+/// The agent API's OpenAPI paths.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(
+    sign_in,
+    sign_out,
+    look_up,
+    card_history,
+    mark,
+    case,
+    timeline,
+    package,
+    instruct,
+    cancel,
+    approve,
+    reject,
+    queue,
+    audit,
+    verify_audit
+))]
+pub struct AgentApi;

@@ -24,18 +24,19 @@ pub fn routes() -> Router<AppState> {
         .route("/verification", post(verify))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OpenCode {
     code: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Opened {
     session_token: String,
     card_last_four: String,
 }
 
+#[utoipa::path(post, path = "/api/customer/unfreeze-requests", request_body = OpenCode, responses((status = 200, description = "the code is spent; a session for the next steps", body = Opened), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn request(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -66,7 +67,7 @@ fn session_error(e: ProcessorError) -> ApiError {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ChallengeDto {
     credentials: Vec<&'static str>,
     document_kind: &'static str,
@@ -75,6 +76,7 @@ struct ChallengeDto {
     card_last_four: String,
 }
 
+#[utoipa::path(get, path = "/api/customer/challenge", security(("bearer" = [])), responses((status = 200, description = "what to provide", body = ChallengeDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn challenge(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -95,14 +97,16 @@ async fn challenge(
 }
 
 /// What the customer uploads. For a passport, the issuing country too.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Upload {
     /// The resident ID or passport number.
+    #[schema(value_type = Option<String>)]
     pub id_number: Option<SecretString>,
     /// The passport's issuing country (ISO 3166 alpha-3), for passports.
     pub passport_country: Option<String>,
     /// The card's transaction password.
+    #[schema(value_type = Option<String>)]
     pub transaction_password: Option<SecretString>,
 }
 
@@ -139,11 +143,12 @@ impl Upload {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Verified {
     outcome: &'static str,
 }
 
+#[utoipa::path(post, path = "/api/customer/verification", request_body = Upload, security(("bearer" = [])), responses((status = 200, description = "the credentials matched", body = Verified), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn verify(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -162,3 +167,8 @@ async fn verify(
         },
     }))
 }
+
+/// The customer API's OpenAPI paths.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(request, challenge, verify))]
+pub struct CustomerApi;

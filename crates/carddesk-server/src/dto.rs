@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What the policy says about a frozen card.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RemoteUnfreezeDto {
     /// Whether a remote unfreeze is possible at all.
     pub allowed: bool,
@@ -19,7 +19,7 @@ pub struct RemoteUnfreezeDto {
 }
 
 /// A card, masked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CardDto {
     /// Id.
     pub id: i64,
@@ -64,7 +64,7 @@ impl CardDto {
 }
 
 /// A customer and their cards.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerDto {
     /// Id.
     pub id: i64,
@@ -95,7 +95,7 @@ impl CustomerDto {
 }
 
 /// A case.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CaseDto {
     /// Id.
     pub id: i64,
@@ -147,7 +147,7 @@ impl From<&UnfreezeCase> for CaseDto {
 }
 
 /// An audit entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditDto {
     /// Position in the chain.
     pub seq: i64,

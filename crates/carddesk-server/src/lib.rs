@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod live;
+pub mod openapi;
 pub mod pages;
 
 use std::future::Future;

@@ -22,7 +22,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/events", get(events))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Filter {
     /// Only this case's events.
@@ -62,6 +63,7 @@ fn case_of(event: &Event) -> Option<i64> {
     }
 }
 
+#[utoipa::path(get, path = "/api/agent/events", params(Filter), security(("bearer" = [])), responses((status = 200, description = "server-sent events: case, attempt, card, instruction, resync", content_type = "text/event-stream", body = String), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn events(
     State(s): State<AppState>,
     _staff: Staff,
@@ -88,3 +90,8 @@ async fn events(
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
+
+/// The live events' OpenAPI paths.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(events))]
+pub struct LiveApi;
