@@ -57,6 +57,9 @@ pub struct Events {
     sender: broadcast::Sender<Event>,
     /// Where events go when they travel through the database.
     relay: Option<mpsc::UnboundedSender<Vec<Event>>>,
+    /// Dropped with the last clone of these events, which ends the task
+    /// relaying notifications in (and so closes its database connection).
+    _alive: Option<Arc<tokio::sync::watch::Sender<()>>>,
 }
 
 impl Events {
@@ -65,6 +68,7 @@ impl Events {
         Self {
             sender: broadcast::channel(capacity).0,
             relay: None,
+            _alive: None,
         }
     }
 
@@ -77,8 +81,15 @@ impl Events {
         mut incoming: mpsc::Receiver<String>,
     ) {
         let local = self.sender.clone();
+        let (alive, mut stopped) = tokio::sync::watch::channel(());
         tokio::spawn(async move {
-            while let Some(payload) = incoming.recv().await {
+            loop {
+                let payload = tokio::select! {
+                    payload = incoming.recv() => payload,
+                    // Every clone of these events is gone: nobody listens.
+                    _ = stopped.changed() => None,
+                };
+                let Some(payload) = payload else { return };
                 match Event::decode(&payload) {
                     Some(event) => {
                         let _ = local.send(event);
@@ -89,6 +100,7 @@ impl Events {
                 }
             }
         });
+        self._alive = Some(Arc::new(alive));
         let (relay, mut outgoing) = mpsc::unbounded_channel::<Vec<Event>>();
         let local = self.sender.clone();
         // One task sends them all, so events reach the database in the order

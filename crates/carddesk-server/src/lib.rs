@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
             customer::routes().method_not_allowed_fallback(method_not_allowed),
         )
         .merge(pages::routes())
+        .route("/openapi.json", axum::routing::get(openapi::document))
         .fallback(|| async {
             error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -72,7 +73,7 @@ pub fn app(state: AppState) -> Router {
                     .extensions()
                     .get::<MatchedPath>()
                     .map_or("(no route)", MatchedPath::as_str);
-                tracing::info_span!("request", method = %req.method(), route = %route)
+                tracing::info_span!("request", method = %req.method(), route = %route, path = %req.uri().path())
             }),
         )
         .with_state(state)
@@ -85,6 +86,39 @@ async fn method_not_allowed() -> error::ApiError {
         "method_not_allowed",
         "this endpoint does not take that method",
     )
+}
+
+/// Loads a TLS certificate chain and private key (PEM files) for
+/// [`serve_tls`].
+pub async fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> std::io::Result<axum_server::tls_rustls::RustlsConfig> {
+    // More than one rustls crypto provider can be compiled in (reqwest
+    // brings ring in tests); name the one to use rather than let rustls
+    // refuse to guess. A provider already installed is fine.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await
+}
+
+/// Serves `app` over TLS (rustls) on `listener` until `shutdown`
+/// completes, then gives requests in flight ten seconds to finish.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+        .handle(handle)
+        .serve(app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .await
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the

@@ -35,6 +35,12 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// A PEM certificate chain: with `--tls-key`, serve HTTPS.
+        #[arg(long, env = "CARDDESK_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of `--tls-cert`.
+        #[arg(long, env = "CARDDESK_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// The public base URL of the customer pages, put in instructions.
         #[arg(
             long,
@@ -133,16 +139,36 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             println!("added");
         }
-        Command::Serve { listen, .. } => {
-            if !listen.ip().is_loopback() {
-                tracing::warn!(%listen, "listening beyond loopback without TLS: put a TLS-terminating proxy in front");
-            }
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            ..
+        } => {
             let listener = tokio::net::TcpListener::bind(listen).await?;
-            tracing::info!(addr = %listener.local_addr()?, database = store.kind(), "serving");
-            carddesk_server::serve(listener, AppState { processor }, async {
+            let state = AppState { processor };
+            let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            };
+            match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    let tls = carddesk_server::tls_config(&cert, &key)
+                        .await
+                        .context("TLS certificate or key")?;
+                    tracing::info!(addr = %listener.local_addr()?, database = store.kind(), "serving HTTPS");
+                    carddesk_server::serve_tls(listener, state, tls, shutdown).await?;
+                }
+                _ => {
+                    if !listen.ip().is_loopback() {
+                        tracing::warn!(
+                            %listen,
+                            "listening beyond loopback without TLS: customers' codes and credentials would cross the network in clear; pass --tls-cert and --tls-key or put a TLS-terminating proxy in front"
+                        );
+                    }
+                    tracing::info!(addr = %listener.local_addr()?, database = store.kind(), "serving");
+                    carddesk_server::serve(listener, state, shutdown).await?;
+                }
+            }
         }
     }
     Ok(())

@@ -63,7 +63,12 @@ impl PgStore {
         let (sender, receiver) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(async move {
             loop {
-                match listener.recv().await {
+                let received = tokio::select! {
+                    received = listener.recv() => received,
+                    // The processor stopped listening: close the connection.
+                    () = sender.closed() => return,
+                };
+                match received {
                     Ok(n) => {
                         if sender.send(n.payload().to_owned()).await.is_err() {
                             return;

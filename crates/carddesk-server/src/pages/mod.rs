@@ -359,16 +359,16 @@ struct DetailsForm {
 }
 
 /// The checks every POST passes first: the client address's rate limit,
-/// then the CSRF token.
-fn check_post(s: &AppState, ctx: &Ctx, here: &str, csrf: &str) -> Result<(), Response> {
+/// then the CSRF token. `Some` is the refusal to answer with.
+fn post_refusal(s: &AppState, ctx: &Ctx, here: &str, csrf: &str) -> Option<Response> {
     if let Err(wait) = ctx.guards.address.take(&format!("addr:{}", ctx.origin)) {
-        return Err(rate_limited(ctx, here, wait));
+        return Some(rate_limited(ctx, here, wait));
     }
     if !ctx.csrf_ok(s.processor.keys(), csrf) {
         tracing::warn!(origin = %ctx.origin, "customer page POST without a valid CSRF token");
-        return Err(outcome(ctx, here, Outcome::CsrfRefused, None));
+        return Some(outcome(ctx, here, Outcome::CsrfRefused, None));
     }
-    Ok(())
+    None
 }
 
 fn rate_limited(ctx: &Ctx, here: &str, wait: std::time::Duration) -> Response {
@@ -422,7 +422,7 @@ async fn start_submit(
         Ok(f) => f,
         Err(rejection) => return bad_form(&ctx, "/u", &rejection),
     };
-    if let Err(response) = check_post(&s, &ctx, "/u", &form.csrf) {
+    if let Some(response) = post_refusal(&s, &ctx, "/u", &form.csrf) {
         return response;
     }
     let code = form.code.as_ref().map(|c| c.expose_secret().trim());
@@ -484,7 +484,7 @@ async fn link_submit(
         Ok(f) => f,
         Err(rejection) => return bad_form(&ctx, &here, &rejection),
     };
-    if let Err(response) = check_post(&s, &ctx, &here, &form.csrf) {
+    if let Some(response) = post_refusal(&s, &ctx, &here, &form.csrf) {
         return response;
     }
     open_code(&s, &ctx, &code, &here).await
@@ -601,7 +601,7 @@ async fn details_submit(
         Ok(f) => f,
         Err(rejection) => return bad_form(&ctx, HERE, &rejection),
     };
-    if let Err(response) = check_post(&s, &ctx, HERE, &form.csrf) {
+    if let Some(response) = post_refusal(&s, &ctx, HERE, &form.csrf) {
         return response;
     }
     let Some(token) = ctx.session.clone() else {
