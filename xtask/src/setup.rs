@@ -8,7 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 /// Debian packages the tests need: the Tauri build's libraries, a display
-/// server and the WebKit WebDriver for the console's end-to-end tests.
+/// server and the WebKit WebDriver for the console's end-to-end tests, the
+/// speech engine and the browser for the server's.
 pub const TEST_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -20,6 +21,11 @@ pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    // The voice prompts' speech engine, whose output the tests measure.
+    "espeak-ng",
+    // The customer pages' browser test, and a font for their Chinese.
+    "chromium",
+    "fonts-noto-cjk",
 ];
 
 /// The repository root (the workspace this xtask belongs to).

@@ -73,7 +73,7 @@ pub fn app(state: AppState) -> Router {
                     .extensions()
                     .get::<MatchedPath>()
                     .map_or("(no route)", MatchedPath::as_str);
-                tracing::info_span!("request", method = %req.method(), route = %route, path = %req.uri().path())
+                tracing::info_span!("request", method = %req.method(), route = %route)
             }),
         )
         .with_state(state)

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use carddesk_domain::{Actor, Role, StaffMember};
+use carddesk_processor::delivery::{Adapters, DeliveryConfig, DeliveryWorker};
 use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock};
 use carddesk_server::AppState;
 use clap::{Parser, Subcommand};
@@ -41,6 +42,28 @@ enum Command {
         /// The PEM private key of `--tls-cert`.
         #[arg(long, env = "CARDDESK_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// The SMS gateway's endpoint; without it, text instructions stay in
+        /// the local outbox (demo mode).
+        #[arg(
+            long,
+            env = "CARDDESK_SMS_GATEWAY_URL",
+            requires = "sms_gateway_secret"
+        )]
+        sms_gateway_url: Option<String>,
+        /// The secret the SMS gateway's requests are signed with.
+        #[arg(long, env = "CARDDESK_SMS_GATEWAY_SECRET", hide_env_values = true)]
+        sms_gateway_secret: Option<String>,
+        /// The voice gateway's endpoint; without it, voice prompts stay in
+        /// the local outbox.
+        #[arg(
+            long,
+            env = "CARDDESK_VOICE_GATEWAY_URL",
+            requires = "voice_gateway_secret"
+        )]
+        voice_gateway_url: Option<String>,
+        /// The secret the voice gateway's requests are signed with.
+        #[arg(long, env = "CARDDESK_VOICE_GATEWAY_SECRET", hide_env_values = true)]
+        voice_gateway_secret: Option<String>,
         /// The public base URL of the customer pages, put in instructions.
         #[arg(
             long,
@@ -143,12 +166,25 @@ async fn main() -> anyhow::Result<()> {
             listen,
             tls_cert,
             tls_key,
+            sms_gateway_url,
+            sms_gateway_secret,
+            voice_gateway_url,
+            voice_gateway_secret,
             ..
         } => {
             let listener = tokio::net::TcpListener::bind(listen).await?;
+            let adapters = adapters(
+                sms_gateway_url.zip(sms_gateway_secret),
+                voice_gateway_url.zip(voice_gateway_secret),
+            )?;
+            let worker =
+                DeliveryWorker::new(processor.clone(), adapters, DeliveryConfig::default())?;
+            let (stop_delivery, stopped) = tokio::sync::watch::channel(false);
+            let delivery = tokio::spawn(async move { worker.run(stopped).await });
             let state = AppState { processor };
-            let shutdown = async {
+            let shutdown = async move {
                 let _ = tokio::signal::ctrl_c().await;
+                let _ = stop_delivery.send(true);
             };
             match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => {
@@ -169,7 +205,36 @@ async fn main() -> anyhow::Result<()> {
                     carddesk_server::serve(listener, state, shutdown).await?;
                 }
             }
+            delivery.await?;
         }
     }
     Ok(())
+}
+
+/// The delivery adapters: the gateways configured, the local outbox for
+/// the channels that have none.
+fn adapters(
+    sms: Option<(String, String)>,
+    voice: Option<(String, String)>,
+) -> anyhow::Result<Adapters> {
+    use carddesk_processor::delivery::http::GatewayConfig;
+    use carddesk_processor::delivery::{sms::SmsGateway, speech, voice::VoiceGateway};
+    let mut adapters = Adapters::local();
+    if let Some((url, secret)) = sms {
+        adapters.text = Arc::new(SmsGateway::new(GatewayConfig::new(
+            url,
+            SecretString::from(secret),
+        ))?);
+    } else {
+        tracing::info!("no SMS gateway configured: text instructions stay in the local outbox");
+    }
+    if let Some((url, secret)) = voice {
+        adapters.voice = Arc::new(VoiceGateway::new(
+            GatewayConfig::new(url, SecretString::from(secret)),
+            speech::platform_engine(),
+        )?);
+    } else {
+        tracing::info!("no voice gateway configured: voice prompts stay in the local outbox");
+    }
+    Ok(adapters)
 }

@@ -172,6 +172,33 @@ async fn agent_edges(app: &TestApp) {
     app.post(&cancel, token, &json!({ "reason": 7 }))
         .await
         .error(400, "invalid_input");
+    // The messages say what is wrong, in the server's own words.
+    let message = app
+        .post(
+            &instruct_marked,
+            token,
+            &json!({ "text": "yes", "voice": false }),
+        )
+        .await
+        .error(400, "invalid_input");
+    assert!(message.contains("expected a boolean"), "{message}");
+    assert!(!message.contains("yes"), "{message}");
+    let message = app
+        .post(&instruct_marked, token, &json!({ "text": true }))
+        .await
+        .error(400, "invalid_input");
+    assert!(message.contains("missing field `voice`"), "{message}");
+    let message = app
+        .post(search, token, &json!({ "secret_field_name": 1 }))
+        .await
+        .error(400, "invalid_input");
+    assert!(message.contains("unknown field"), "{message}");
+    assert!(message.contains("`phone`"), "{message}");
+    assert!(!message.contains("secret_field_name"), "{message}");
+    let message = post_raw(app, search, token, JSON, "{\"phone\":")
+        .await
+        .error(400, "invalid_input");
+    assert!(message.contains("not valid JSON"), "{message}");
 
     // Unknown and duplicate fields.
     app.post(

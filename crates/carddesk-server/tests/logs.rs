@@ -90,7 +90,10 @@ async fn logs_hold_no_secret(app: &TestApp) {
     .await;
     let mut secrets: Vec<(String, String)> = vec![
         ("transaction password".into(), CARD_PASSWORD.into()),
-        ("wrong transaction password".into(), WRONG_CARD_PASSWORD.into()),
+        (
+            "wrong transaction password".into(),
+            WRONG_CARD_PASSWORD.into(),
+        ),
         ("ID number".into(), person.id_number.clone()),
         ("staff password".into(), staff_password.into()),
     ];
@@ -137,7 +140,8 @@ async fn logs_hold_no_secret(app: &TestApp) {
             .ok()["id"]
             .as_i64()
             .expect("id");
-        app.post_keyed(&path, Some(&agent), &key, &json!(null)).await;
+        app.post_keyed(&path, Some(&agent), &key, &json!(null))
+            .await;
         app.post_empty(&format!("/api/agent/cases/{case}/package"), Some(&agent))
             .await
             .ok();
@@ -223,7 +227,9 @@ async fn logs_hold_no_secret(app: &TestApp) {
     app.get("/api/agent/audit?limit=1000", Some(&supervisor))
         .await
         .ok();
-    app.post_empty("/api/agent/sign-out", Some(&agent)).await.ok();
+    app.post_empty("/api/agent/sign-out", Some(&agent))
+        .await
+        .ok();
     app.get(&format!("/api/agent/cases/{pending}"), Some(&agent))
         .await
         .error(401, "unauthenticated");

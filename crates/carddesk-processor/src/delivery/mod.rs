@@ -27,7 +27,7 @@ pub mod sms;
 pub mod speech;
 pub mod voice;
 
-mod http;
+pub mod http;
 
 use std::sync::Arc;
 
