@@ -8,7 +8,13 @@
 //! 2. credential verification throughput of the processor (locking,
 //!    keyed-hash comparison, Argon2id, the unfreeze transaction with its
 //!    audit entries) against raw Argon2id verification with the same
-//!    parameters on the same cores.
+//!    parameters on the same cores;
+//! 3. (`http`) completed remote-unfreeze flows per second through a
+//!    `carddesk-server` over HTTP, against raw Argon2id on the same cores;
+//! 4. (`http`) card lookup at 100 agents at once over HTTP on PostgreSQL
+//!    with a million cards, against the same lookups through sqlx.
+
+mod http;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,6 +46,24 @@ struct Args {
     /// Customers verifying at once.
     #[arg(long, default_value_t = 8)]
     customers_at_once: usize,
+    /// Remote-unfreeze flows over HTTP (agent steps, then the customer's).
+    #[arg(long, default_value_t = 400)]
+    flows: usize,
+    /// Flows in flight at once.
+    #[arg(long, default_value_t = 16)]
+    flows_at_once: usize,
+    /// Signed-in agents sharing the flows.
+    #[arg(long, default_value_t = 4)]
+    flow_agents: usize,
+    /// Agents looking cards up at once over HTTP.
+    #[arg(long, default_value_t = 100)]
+    agents_at_once: usize,
+    /// Lookups per agent and per path (in three rounds, rounded up).
+    #[arg(long, default_value_t = 240)]
+    agent_lookups: usize,
+    /// The most seconds any one HTTP phase may run before it stops early.
+    #[arg(long, default_value_t = 120)]
+    phase_seconds: u64,
     /// The PostgreSQL server (a database `carddesk_bench` is made on it).
     #[arg(
         long,
@@ -123,6 +147,12 @@ async fn main() -> anyhow::Result<()> {
     drop_all(&pg_url).await?;
     let store: Arc<dyn Store> = Arc::new(PgStore::connect(&pg_url, keys.audit_key()).await?);
     verification_row("postgres", store, &keys, &args).await?;
+
+    // 3. Remote-unfreeze flows over HTTP.
+    http::flows(&args, &keys).await?;
+
+    // 4. Lookup at 100 agents at once over HTTP, on the million cards.
+    http::lookups(&args, &keys, pg, customers).await?;
     Ok(())
 }
 
@@ -336,6 +366,74 @@ async fn raw_lookup_pg(pool: &sqlx::PgPool, id: i64) -> anyhow::Result<usize> {
         .len())
 }
 
+/// A customer of the verification benchmarks: one frozen card, a resident
+/// ID, a phone; `i` makes them unique.
+struct BenchPerson {
+    /// The ID number in clear, as the customer types it.
+    id_number: String,
+    document: IdDocument,
+    number: CardNumber,
+    phone: PhoneNumber,
+}
+
+impl BenchPerson {
+    fn new(i: u64) -> anyhow::Result<Self> {
+        let first17 = format!("110105199001{:02}{:03}", 1 + i / 1000 % 28, i % 1000);
+        let id_number = format!(
+            "{first17}{}",
+            id_number::check_character(&first17).unwrap_or('0')
+        );
+        let document = IdDocument::resident_id(&id_number)?;
+        let payload = format!("623058{:09}", 900_000_000 + i);
+        let number = CardNumber::parse(&format!(
+            "{payload}{}",
+            luhn::check_digit(&payload).unwrap_or(0)
+        ))?;
+        let phone = PhoneNumber::parse(&format!("+86137{:08}", i))?;
+        Ok(Self {
+            id_number,
+            document,
+            number,
+            phone,
+        })
+    }
+
+    /// Stores the customer and their card, frozen after too many wrong
+    /// PINs (remote unfreeze with ID and transaction password, no
+    /// approval), with the transaction password hash `hash`.
+    async fn enrol(
+        &self,
+        tx: &mut dyn carddesk_store::Tx,
+        keys: &Keyring,
+        hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<carddesk_domain::CardId> {
+        let customer = tx
+            .insert_customer(&enrol::customer_record(
+                keys,
+                "Bench",
+                &self.document,
+                &self.phone,
+                "en",
+            ))
+            .await?;
+        let status = CardStatus::Frozen {
+            reason: FreezeReason::WrongPinLimit,
+            since: now,
+        };
+        Ok(tx
+            .insert_card(&enrol::card_record(
+                keys,
+                customer,
+                &self.number,
+                hash.to_owned(),
+                "Bench",
+                status,
+            ))
+            .await?)
+    }
+}
+
 /// Raw Argon2id verifications per second on every core.
 fn raw_argon2_rate(n: usize) -> f64 {
     let password = SecretString::from("482915".to_owned());
@@ -383,38 +481,11 @@ async fn processor_rate(
     let now = chrono::Utc::now();
     let mut sessions = Vec::with_capacity(n);
     for i in 0..n as u64 {
-        let first17 = format!("110105199001{:02}{:03}", 1 + i / 1000 % 28, i % 1000);
-        let document = IdDocument::resident_id(&format!(
-            "{first17}{}",
-            id_number::check_character(&first17).unwrap_or('0')
-        ))?;
-        let payload = format!("623058{:09}", 900_000_000 + i);
-        let number = CardNumber::parse(&format!(
-            "{payload}{}",
-            luhn::check_digit(&payload).unwrap_or(0)
-        ))?;
-        let phone = PhoneNumber::parse(&format!("+86137{:08}", i))?;
+        let person = BenchPerson::new(i)?;
         let mut tx = store.begin().await?;
-        let customer = tx
-            .insert_customer(&enrol::customer_record(
-                &keys, "Bench", &document, &phone, "en",
-            ))
-            .await?;
-        let status = CardStatus::Frozen {
-            reason: FreezeReason::WrongPinLimit,
-            since: now,
-        };
-        let card = tx
-            .insert_card(&enrol::card_record(
-                &keys,
-                customer,
-                &number,
-                hash.clone(),
-                "Bench",
-                status,
-            ))
-            .await?;
+        let card = person.enrol(tx.as_mut(), &keys, &hash, now).await?;
         tx.commit().await?;
+        let document = person.document;
         let case = processor.mark(&agent, card, "bench").await?;
         processor.package(&agent, case.id, "bench").await?;
         processor

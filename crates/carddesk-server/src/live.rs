@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
 use carddesk_processor::Event;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::AppState;
-use crate::extract::Staff;
+use crate::extract::{QueryOf, Staff};
 
 /// The live routes, under `/api/agent`.
 pub fn routes() -> Router<AppState> {
@@ -67,7 +67,7 @@ fn case_of(event: &Event) -> Option<i64> {
 async fn events(
     State(s): State<AppState>,
     _staff: Staff,
-    Query(filter): Query<Filter>,
+    QueryOf(filter): QueryOf<Filter>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let receiver = s.processor.events().subscribe();
     let stream = futures::stream::unfold(receiver, move |mut receiver| async move {

@@ -181,6 +181,7 @@ async fn main() -> anyhow::Result<()> {
                 DeliveryWorker::new(processor.clone(), adapters, DeliveryConfig::default())?;
             let (stop_delivery, stopped) = tokio::sync::watch::channel(false);
             let delivery = tokio::spawn(async move { worker.run(stopped).await });
+            tokio::spawn(forget_idempotency_keys(processor.clone()));
             let state = AppState { processor };
             let shutdown = async move {
                 let _ = tokio::signal::ctrl_c().await;
@@ -237,4 +238,23 @@ fn adapters(
         tracing::info!("no voice gateway configured: voice prompts stay in the local outbox");
     }
     Ok(adapters)
+}
+
+/// Forgets idempotency keys older than their 24-hour retention, hourly.
+async fn forget_idempotency_keys(processor: Processor) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let before = chrono::Utc::now() - carddesk_server::idempotency::RETENTION;
+        let purged = async {
+            let mut tx = processor.store().begin().await?;
+            let n = tx.purge_idempotency(before).await?;
+            tx.commit().await?;
+            Ok::<_, carddesk_store::StoreError>(n)
+        };
+        match purged.await {
+            Ok(n) => tracing::debug!(purged = n, "forgot expired idempotency keys"),
+            Err(e) => tracing::warn!(error = %e, "could not forget expired idempotency keys"),
+        }
+    }
 }

@@ -18,7 +18,9 @@ use sqlx::PgPool;
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (String, Processor) {
+/// A server over `pool`, stopped (and its database connections closed)
+/// when the returned guard is dropped, so the test database can be dropped.
+async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (String, Processor, Running) {
     let store: Arc<dyn Store> = Arc::new(
         PgStore::from_pool(pool.clone(), keys.audit_key())
             .await
@@ -39,12 +41,20 @@ async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (String, Processor) {
     let state = AppState {
         processor: processor.clone(),
     };
-    tokio::spawn(carddesk_server::serve(
+    let task = tokio::spawn(carddesk_server::serve(
         listener,
         state,
         std::future::pending(),
     ));
-    (url, processor)
+    (url, processor, Running(task))
+}
+
+struct Running(tokio::task::JoinHandle<std::io::Result<()>>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn sign_in(client: &reqwest::Client, url: &str, username: &str) -> String {
@@ -63,8 +73,8 @@ async fn sign_in(client: &reqwest::Client, url: &str, username: &str) -> String 
 #[sqlx::test(migrations = false)]
 async fn an_event_raised_on_one_server_reaches_a_console_on_another(pool: PgPool) {
     let keys = Arc::new(Keyring::generate());
-    let (a, processor) = server(&pool, &keys).await;
-    let (b, _) = server(&pool, &keys).await;
+    let (a, processor, _a) = server(&pool, &keys).await;
+    let (b, _, _b) = server(&pool, &keys).await;
 
     for name in ["alice", "bob"] {
         let member = StaffMember {
@@ -172,11 +182,42 @@ async fn an_event_raised_on_one_server_reaches_a_console_on_another(pool: PgPool
 #[sqlx::test(migrations = false)]
 async fn events_need_a_signed_in_member_of_staff(pool: PgPool) {
     let keys = Arc::new(Keyring::generate());
-    let (url, _) = server(&pool, &keys).await;
+    let (url, _, _running) = server(&pool, &keys).await;
     let response = reqwest::get(format!("{url}/api/agent/events"))
         .await
         .expect("events");
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["code"], "unauthenticated");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_bad_event_filter_is_refused_in_the_common_shape(pool: PgPool) {
+    let keys = Arc::new(Keyring::generate());
+    let (url, processor, _running) = server(&pool, &keys).await;
+    let member = StaffMember {
+        username: "carol".into(),
+        role: Role::Agent,
+    };
+    processor
+        .add_staff(
+            &Actor::System,
+            member,
+            "carol",
+            &SecretString::from(PASSWORD),
+            "test",
+        )
+        .await
+        .expect("staff");
+    let client = reqwest::Client::new();
+    let token = sign_in(&client, &url, "carol").await;
+    let response = client
+        .get(format!("{url}/api/agent/events?case=abc"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("a JSON error");
+    assert_eq!(body["code"], "invalid_input");
 }
