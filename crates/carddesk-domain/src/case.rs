@@ -272,6 +272,25 @@ impl UnfreezeCase {
         Ok(t)
     }
 
+    /// The instructions go out again with a fresh code, whose lifetime
+    /// starts now: only while the customer has not used the previous code
+    /// (the case is still instructed, even if that code has run out).
+    pub fn reinstruct(
+        &mut self,
+        now: DateTime<Utc>,
+        limits: &PolicyLimits,
+    ) -> Result<(), CaseError> {
+        if self.state != CaseState::Instructed {
+            return Err(CaseError::IllegalMove {
+                from: self.state,
+                to: CaseState::Instructed,
+            });
+        }
+        self.expires_at = Some(now + limits.code_lifetime);
+        self.updated_at = now;
+        Ok(())
+    }
+
     /// Whether the code has run out at `now` (and the state is one that can).
     pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
         self.state.can_expire() && self.expires_at.is_some_and(|at| now >= at)

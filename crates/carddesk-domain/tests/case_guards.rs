@@ -524,3 +524,20 @@ fn error_messages_speak_to_the_agent() {
         "this case needs no approval"
     );
 }
+
+#[test]
+fn instructions_can_be_sent_again_only_before_the_code_is_used() {
+    let limits = PolicyLimits::default();
+    let mut case = at(FreezeReason::WrongPinLimit, CaseState::Instructed);
+    // Even after the first code ran out, a resend gives a fresh lifetime.
+    let later = minutes(40);
+    case.reinstruct(later, &limits).expect("resend");
+    assert_eq!(case.state, CaseState::Instructed);
+    assert_eq!(case.expires_at, Some(later + limits.code_lifetime));
+    assert!(!case.is_expired_at(later + Duration::minutes(14)));
+    case.request(later + Duration::minutes(1)).expect("request");
+    assert_eq!(
+        case.reinstruct(later + Duration::minutes(2), &limits),
+        Err(illegal(CaseState::Requested, CaseState::Instructed))
+    );
+}

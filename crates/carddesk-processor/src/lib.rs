@@ -150,7 +150,8 @@ impl Processor {
         &self.events
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    /// Now, by the processor's clock (a manual one in tests).
+    pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 }

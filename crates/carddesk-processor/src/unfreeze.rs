@@ -87,6 +87,13 @@ pub struct CredentialUpload {
     pub transaction_password: Option<SecretString>,
 }
 
+/// Whether instructions go out for the first time or again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sending {
+    First,
+    Again,
+}
+
 /// How a successful verification ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyOutcome {
@@ -308,114 +315,140 @@ impl Processor {
         channels: Channels,
         origin: &str,
     ) -> Result<UnfreezeCase> {
+        self.send_instructions(staff, case_id, channels, origin, Sending::First)
+            .await
+    }
+
+    /// Sends the instructions again with a fresh one-time code (the
+    /// customer lost the text, or let the code run out), while the case
+    /// waits for the customer's request. The previous code stops working.
+    pub async fn resend(
+        &self,
+        staff: &StaffMember,
+        case_id: CaseId,
+        channels: Channels,
+        origin: &str,
+    ) -> Result<UnfreezeCase> {
+        self.send_instructions(staff, case_id, channels, origin, Sending::Again)
+            .await
+    }
+
+    async fn send_instructions(
+        &self,
+        staff: &StaffMember,
+        case_id: CaseId,
+        channels: Channels,
+        origin: &str,
+        sending: Sending,
+    ) -> Result<UnfreezeCase> {
         if !channels.text && !channels.voice {
             return Err(ProcessorError::InvalidInput(
                 "choose text, voice or both to send the instructions".to_owned(),
             ));
         }
         let actor = Actor::Staff(staff.clone());
-        self.audited(
-            &actor,
-            "case.instruct",
-            &case_object(case_id),
-            origin,
-            async {
-                let now = self.now();
-                let limits = &self.config.limits;
-                // The recipient is read before the transaction starts: a step
-                // that waits on the pool while holding its transaction's
-                // connection starves the pool once as many agents instruct at
-                // once as it has connections (PostgreSQL), or times out behind
-                // the writers queued on SQLite's write lock. A case's customer
-                // never changes, so reading it unlocked is safe.
-                let holder = self
-                    .store
-                    .case(case_id)
-                    .await?
-                    .ok_or(ProcessorError::NotFound("case"))?
-                    .case
-                    .customer_id;
-                let customer = self
-                    .store
-                    .customer(holder)
-                    .await?
-                    .ok_or(ProcessorError::NotFound("customer"))?;
-                let mut tx = self.store.begin().await?;
-                let mut case = lock_case(tx.as_mut(), case_id).await?.case;
-                case.instruct(now, limits)?;
-                let card = tx
-                    .lock_card(case.card_id)
-                    .await?
-                    .ok_or(ProcessorError::NotFound("card"))?;
-                let language = tx
-                    .customer_secrets(case.customer_id)
-                    .await?
-                    .map(|s| s.language)
-                    .unwrap_or_else(|| "zh-CN".to_owned());
-                let code = instructions::new_code();
-                let canonical = instructions::normalize_code(code.expose_secret())
-                    .unwrap_or_else(|| unreachable!("generated codes are well formed"));
-                tx.set_case_code(
-                    case_id,
-                    &self.keys.digest(Purpose::CaseCode, canonical.as_bytes()),
-                )
-                .await?;
-                let facts = InstructionFacts {
-                    last_four: &card.last_four,
-                    code: &code,
-                    link_base: &self.config.link_base,
-                    expires_at: case.expires_at.unwrap_or(now),
-                    lifetime_minutes: limits.code_lifetime.num_minutes(),
-                };
-                let mut events = vec![Event::CaseChanged {
-                    case_id,
-                    state: case.state,
-                }];
-                let mut sent = Vec::new();
-                for (wanted, channel) in [
-                    (channels.text, OutboxChannel::Text),
-                    (channels.voice, OutboxChannel::Voice),
-                ] {
-                    if !wanted {
-                        continue;
-                    }
-                    let body = match channel {
-                        OutboxChannel::Text => instructions::text_message(&language, &facts),
-                        OutboxChannel::Voice => instructions::voice_message(&language, &facts),
-                    };
-                    let outbox_id = tx
-                        .insert_outbox(&NewOutboxMessage {
-                            case_id,
-                            channel,
-                            recipient: customer.phone.as_str().to_owned(),
-                            language: language.clone(),
-                            body_sealed: self.keys.seal(Purpose::Instruction, body.as_bytes()),
-                            idempotency_key: instructions::new_session_token().expose_secret()
-                                [..32]
-                                .to_owned(),
-                            created_at: now,
-                        })
-                        .await?;
-                    events.push(Event::InstructionQueued { case_id, outbox_id });
-                    sent.push(channel.as_str());
+        let (attempt, done) = match sending {
+            Sending::First => ("case.instruct", "case.instructed"),
+            Sending::Again => ("case.resend", "case.reinstructed"),
+        };
+        self.audited(&actor, attempt, &case_object(case_id), origin, async {
+            let now = self.now();
+            let limits = &self.config.limits;
+            // The recipient is read before the transaction starts: a step
+            // that waits on the pool while holding its transaction's
+            // connection starves the pool once as many agents instruct at
+            // once as it has connections (PostgreSQL), or times out behind
+            // the writers queued on SQLite's write lock. A case's customer
+            // never changes, so reading it unlocked is safe.
+            let holder = self
+                .store
+                .case(case_id)
+                .await?
+                .ok_or(ProcessorError::NotFound("case"))?
+                .case
+                .customer_id;
+            let customer = self
+                .store
+                .customer(holder)
+                .await?
+                .ok_or(ProcessorError::NotFound("customer"))?;
+            let mut tx = self.store.begin().await?;
+            let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+            match sending {
+                Sending::First => case.instruct(now, limits).map(|_| ())?,
+                Sending::Again => case.reinstruct(now, limits)?,
+            }
+            let card = tx
+                .lock_card(case.card_id)
+                .await?
+                .ok_or(ProcessorError::NotFound("card"))?;
+            let language = tx
+                .customer_secrets(case.customer_id)
+                .await?
+                .map(|s| s.language)
+                .unwrap_or_else(|| "zh-CN".to_owned());
+            let code = instructions::new_code();
+            let canonical = instructions::normalize_code(code.expose_secret())
+                .unwrap_or_else(|| unreachable!("generated codes are well formed"));
+            tx.set_case_code(
+                case_id,
+                &self.keys.digest(Purpose::CaseCode, canonical.as_bytes()),
+            )
+            .await?;
+            let facts = InstructionFacts {
+                last_four: &card.last_four,
+                code: &code,
+                link_base: &self.config.link_base,
+                expires_at: case.expires_at.unwrap_or(now),
+                lifetime_minutes: limits.code_lifetime.num_minutes(),
+            };
+            let mut events = vec![Event::CaseChanged {
+                case_id,
+                state: case.state,
+            }];
+            let mut sent = Vec::new();
+            for (wanted, channel) in [
+                (channels.text, OutboxChannel::Text),
+                (channels.voice, OutboxChannel::Voice),
+            ] {
+                if !wanted {
+                    continue;
                 }
-                tx.save_case(&case).await?;
-                append_audit(
-                    tx.as_mut(),
-                    &actor,
-                    now,
-                    "case.instructed",
-                    &case_object(case_id),
-                    origin,
-                    Outcome::Success,
-                    format!("{} to {}", sent.join(" + "), customer.phone.masked()),
-                )
-                .await?;
-                tx.commit().await?;
-                self.events.send_all(events);
-                Ok(case)
-            },
-        )
+                let body = match channel {
+                    OutboxChannel::Text => instructions::text_message(&language, &facts),
+                    OutboxChannel::Voice => instructions::voice_message(&language, &facts),
+                };
+                let outbox_id = tx
+                    .insert_outbox(&NewOutboxMessage {
+                        case_id,
+                        channel,
+                        recipient: customer.phone.as_str().to_owned(),
+                        language: language.clone(),
+                        body_sealed: self.keys.seal(Purpose::Instruction, body.as_bytes()),
+                        idempotency_key: instructions::new_session_token().expose_secret()[..32]
+                            .to_owned(),
+                        created_at: now,
+                    })
+                    .await?;
+                events.push(Event::InstructionQueued { case_id, outbox_id });
+                sent.push(channel.as_str());
+            }
+            tx.save_case(&case).await?;
+            append_audit(
+                tx.as_mut(),
+                &actor,
+                now,
+                done,
+                &case_object(case_id),
+                origin,
+                Outcome::Success,
+                format!("{} to {}", sent.join(" + "), customer.phone.masked()),
+            )
+            .await?;
+            tx.commit().await?;
+            self.events.send_all(events);
+            Ok(case)
+        })
         .await
     }
 

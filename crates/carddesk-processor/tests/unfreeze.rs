@@ -35,6 +35,7 @@ on_both_databases! {
         sqlite_wrong_credentials_lock_the_case, postgres_wrong_credentials_lock_the_case;
     customer_failure_limit => sqlite_customer_failure_limit, postgres_customer_failure_limit;
     codes_expire => sqlite_codes_expire, postgres_codes_expire;
+    resend_gives_a_fresh_code => sqlite_resend_gives_a_fresh_code, postgres_resend_gives_a_fresh_code;
     expire_due_reaches_the_oldest_cases =>
         sqlite_expire_due_reaches_the_oldest_cases, postgres_expire_due_reaches_the_oldest_cases;
     codes_and_sessions_open_one_case_once =>
@@ -1367,4 +1368,59 @@ async fn audit_tampering_is_detected(store: Arc<dyn Store>, db: TestDb) {
         desk.processor.verify_audit_chain().await.expect("verify"),
         ChainReport::Broken { seq: target }
     );
+}
+
+async fn resend_gives_a_fresh_code(store: Arc<dyn Store>, db: TestDb) {
+    let desk = Desk::new(store, &db).await;
+    let p = &desk.processor;
+    let alice = agent("alice");
+    let person = desk.enrol(7, "en", &[frozen(FreezeReason::Dormant)]).await;
+    let (case, first) = desk.instructed(&alice, person.card(0)).await;
+
+    // The customer let the first code run out; the agent sends a new one.
+    desk.advance(Duration::minutes(20));
+    let resent = p
+        .resend(
+            &alice,
+            case,
+            carddesk_processor::Channels {
+                text: true,
+                voice: false,
+            },
+            "console",
+        )
+        .await
+        .expect("resend");
+    assert_eq!(resent.state, CaseState::Instructed);
+    assert!(!resent.is_expired_at(desk.clock.now() + Duration::minutes(14)));
+    let second = desk.code_for(case).await;
+    assert_ne!(first, second, "a resend must carry a new code");
+    assert!(
+        desk.actions(case)
+            .await
+            .contains(&"case.reinstructed".to_owned())
+    );
+
+    // The old code no longer opens the case; the new one does.
+    assert_eq!(
+        err(p.request_unfreeze(&first, PHONE).await).code(),
+        "not_found"
+    );
+    p.request_unfreeze(&second, PHONE)
+        .await
+        .expect("the new code works");
+
+    // Once the customer has used a code, there is nothing to resend.
+    let e = err(p
+        .resend(
+            &alice,
+            case,
+            carddesk_processor::Channels {
+                text: true,
+                voice: true,
+            },
+            "console",
+        )
+        .await);
+    assert_eq!(e.code(), "illegal_state", "{e}");
 }

@@ -33,7 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{case}/timeline", get(timeline))
         .route("/cases/{case}/package", post(package))
         .route("/cases/{case}/instructions", post(instruct))
+        .route("/cases/{case}/resend", post(resend))
         .route("/cases/{case}/cancel", post(cancel))
+        .route("/outbox/{message}/audio", get(voice_audio))
         .route("/cases/{case}/approve", post(approve))
         .route("/cases/{case}/reject", post(reject))
         .route("/audit", get(audit))
@@ -271,6 +273,51 @@ async fn instruct(
     ))
 }
 
+#[utoipa::path(post, path = "/api/agent/cases/{case}/resend", params(("case" = i64, Path, description = "case id")), request_body = Instruct, security(("bearer" = [])), responses((status = 200, description = "the case after the step", body = CaseDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+async fn resend(
+    State(s): State<AppState>,
+    Staff(staff): Staff,
+    Origin(origin): Origin,
+    PathId(case): PathId,
+    JsonBody(body): JsonBody<Instruct>,
+) -> ApiResult<Json<CaseDto>> {
+    let channels = Channels {
+        text: body.text,
+        voice: body.voice,
+    };
+    Ok(Json(
+        (&s.processor
+            .resend(&staff, CaseId(case), channels, &origin)
+            .await?)
+            .into(),
+    ))
+}
+
+// The voice prompt as audio, for the agent to play into the call. Rendered
+// on demand and never stored: it speaks the one-time code.
+#[utoipa::path(get, path = "/api/agent/outbox/{message}/audio", params(("message" = i64, Path, description = "outbox message id of a voice prompt")), security(("bearer" = [])), responses((status = 200, description = "the prompt as WAV", content_type = "audio/wav", body = Vec<u8>), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+async fn voice_audio(
+    State(s): State<AppState>,
+    Staff(staff): Staff,
+    Origin(origin): Origin,
+    PathId(message): PathId,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let engine = carddesk_processor::delivery::speech::platform_engine();
+    let wav = s
+        .processor
+        .voice_prompt_audio(&staff, message, engine.as_ref(), &origin)
+        .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "audio/wav"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        wav.to_vec(),
+    )
+        .into_response())
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Reason {
@@ -344,8 +391,13 @@ async fn reject(
 struct QueueQuery {
     /// Comma-separated states.
     state: Option<String>,
+    /// Only cases opened by this agent (`agent:alice`).
     opened_by: Option<String>,
+    /// Only cases opened more than this many minutes ago (against an SLA).
+    older_than_minutes: Option<u32>,
+    /// Keyset pagination: the `next` of the previous page.
     before: Option<i64>,
+    /// Page size, 1 to 200 (50 by default).
     limit: Option<u32>,
 }
 
@@ -380,6 +432,9 @@ async fn queue(
     let filter = CaseFilter {
         states,
         opened_by: q.opened_by,
+        opened_before: q
+            .older_than_minutes
+            .map(|m| s.processor.now() - chrono::Duration::minutes(i64::from(m))),
         before_id: q.before,
         limit,
     };
@@ -466,6 +521,8 @@ async fn verify_audit(State(s): State<AppState>, staff: Staff) -> ApiResult<Json
     timeline,
     package,
     instruct,
+    resend,
+    voice_audio,
     cancel,
     approve,
     reject,

@@ -286,6 +286,8 @@ pub struct CaseFilter {
     pub states: Vec<carddesk_domain::CaseState>,
     /// Only cases opened by this actor label.
     pub opened_by: Option<String>,
+    /// Only cases opened before this moment (older than some age).
+    pub opened_before: Option<DateTime<Utc>>,
     /// Keyset pagination: only ids below this.
     pub before_id: Option<i64>,
     /// At most this many (newest first).

@@ -232,6 +232,9 @@ macro_rules! backend {
                 if let Some(by) = &filter.opened_by {
                     q.push(" AND opened_by = ").push_bind(by.clone());
                 }
+                if let Some(at) = filter.opened_before {
+                    q.push(" AND opened_at < ").push_bind(micros(at));
+                }
                 if let Some(before) = filter.before_id {
                     q.push(" AND id < ").push_bind(before);
                 }

@@ -1090,6 +1090,16 @@ async fn cases_filtered_and_paginated(store: &dyn Store) {
         Vec::new()
     );
 
+    // By age: only the cases opened before a moment.
+    assert_eq!(
+        list(CaseFilter {
+            opened_before: Some(at(3)),
+            ..all.clone()
+        })
+        .await,
+        vec![b.clone(), a.clone()]
+    );
+
     // Keyset pagination, two at a time, newest first.
     let page = |before_id: Option<i64>| CaseFilter {
         before_id,
