@@ -1,13 +1,24 @@
 //! The customer API, as JSON for a mobile app: open the code, see what is
 //! asked, upload the credentials. A failure never says which credential was
 //! wrong, and a session token opens its own case only.
+//!
+//! Like the customer pages, the API is rate-limited per client address
+//! (every request) and per case (credential uploads), with the pages' token
+//! buckets ([`crate::pages`]); a refusal is `429 rate_limited` in the common
+//! shape with a `Retry-After` header.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use carddesk_domain::customer::IdDocument;
-use carddesk_processor::{CredentialUpload, ProcessorError, VerifyOutcome};
+use carddesk_processor::{CredentialUpload, ProcessorError, Purpose, VerifyOutcome};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -15,13 +26,135 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{CustomerToken, JsonBody, Origin};
+use crate::pages::RateLimiter;
 
-/// The customer API's routes, under `/api/customer`.
+/// Limits on the customer API, per client address and per case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerLimits {
+    /// Requests a client address may make in a burst.
+    pub address_burst: u32,
+    /// Requests per minute a client address gets back after a burst.
+    pub address_per_minute: u32,
+    /// Credential uploads a case may take in a burst (the processor's three
+    /// attempts are counted apart; uploads refused at the edge as malformed
+    /// are bounded by the address's limit, not this one).
+    pub case_burst: u32,
+    /// Credential uploads per minute a case gets back after a burst.
+    pub case_per_minute: u32,
+    /// Whether loopback clients skip the per-address limit (the per-case
+    /// limit still holds). On by default: a loopback client is this host, a
+    /// reverse proxy in front (through which every customer would share one
+    /// address, and one bucket), the load generator or a test suite.
+    pub exempt_loopback: bool,
+}
+
+impl Default for CustomerLimits {
+    /// An app makes three or four requests per flow: generous enough for
+    /// customers behind one carrier NAT, tight enough to make guessing
+    /// codes pointless (50-bit codes, 15 minutes).
+    fn default() -> Self {
+        Self {
+            address_burst: 60,
+            address_per_minute: 30,
+            case_burst: 6,
+            case_per_minute: 3,
+            exempt_loopback: true,
+        }
+    }
+}
+
+/// One router's buckets.
+#[derive(Debug)]
+struct Limiters {
+    address: RateLimiter,
+    case: RateLimiter,
+    exempt_loopback: bool,
+}
+
+impl Limiters {
+    fn new(limits: CustomerLimits) -> Self {
+        Self {
+            address: RateLimiter::new(limits.address_burst, limits.address_per_minute),
+            case: RateLimiter::new(limits.case_burst, limits.case_per_minute),
+            exempt_loopback: limits.exempt_loopback,
+        }
+    }
+
+    fn exempt(&self, addr: &str) -> bool {
+        self.exempt_loopback
+            && addr
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| ip.to_canonical().is_loopback())
+    }
+}
+
+/// The customer API's routes, under `/api/customer`, with the default
+/// [`CustomerLimits`].
 pub fn routes() -> Router<AppState> {
+    routes_with(CustomerLimits::default())
+}
+
+/// The customer API's routes with the given limits. Each router has its
+/// own buckets.
+pub fn routes_with(limits: CustomerLimits) -> Router<AppState> {
+    let limiters = Arc::new(Limiters::new(limits));
     Router::new()
         .route("/unfreeze-requests", post(request))
         .route("/challenge", get(challenge))
         .route("/verification", post(verify))
+        .route_layer(middleware::from_fn_with_state(
+            limiters.clone(),
+            per_address,
+        ))
+        .layer(Extension(limiters))
+}
+
+/// Refuses a request once its client address has spent its bucket.
+async fn per_address(State(limiters): State<Arc<Limiters>>, req: Request, next: Next) -> Response {
+    let addr = crate::extract::client_addr(req.extensions());
+    if !limiters.exempt(&addr)
+        && let Err(wait) = limiters.address.take(&format!("addr:{addr}"))
+    {
+        tracing::warn!(origin = %addr, "customer API request over the address's rate limit");
+        return Refusal::RateLimited(wait).into_response();
+    }
+    next.run(req).await
+}
+
+/// A refusal: an error in the common shape, with `Retry-After` when it is
+/// a rate limit.
+#[derive(Debug)]
+enum Refusal {
+    Api(ApiError),
+    RateLimited(Duration),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Api(e) => e.into_response(),
+            Self::RateLimited(wait) => {
+                // Whole seconds, rounded up: retrying sooner is refused again.
+                let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                let mut response = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many requests; try again in {seconds} s"),
+                )
+                .into_response();
+                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -36,7 +169,7 @@ struct Opened {
     card_last_four: String,
 }
 
-#[utoipa::path(post, path = "/api/customer/unfreeze-requests", request_body = OpenCode, responses((status = 200, description = "the code is spent; a session for the next steps", body = Opened), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/customer/unfreeze-requests", request_body = OpenCode, responses((status = 200, description = "the code is spent; a session for the next steps", body = Opened), (status = 429, description = "rate-limited per client address or per case: retry after `Retry-After` seconds", body = crate::error::ErrorBody, headers(("Retry-After" = u64, description = "seconds until a retry can succeed"))), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn request(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -76,7 +209,7 @@ struct ChallengeDto {
     card_last_four: String,
 }
 
-#[utoipa::path(get, path = "/api/customer/challenge", security(("bearer" = [])), responses((status = 200, description = "what to provide", body = ChallengeDto), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/customer/challenge", security(("bearer" = [])), responses((status = 200, description = "what to provide", body = ChallengeDto), (status = 429, description = "rate-limited per client address or per case: retry after `Retry-After` seconds", body = crate::error::ErrorBody, headers(("Retry-After" = u64, description = "seconds until a retry can succeed"))), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn challenge(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -148,16 +281,30 @@ struct Verified {
     outcome: &'static str,
 }
 
-#[utoipa::path(post, path = "/api/customer/verification", request_body = Upload, security(("bearer" = [])), responses((status = 200, description = "the credentials matched", body = Verified), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/customer/verification", request_body = Upload, security(("bearer" = [])), responses((status = 200, description = "the credentials matched", body = Verified), (status = 429, description = "rate-limited per client address or per case: retry after `Retry-After` seconds", body = crate::error::ErrorBody, headers(("Retry-After" = u64, description = "seconds until a retry can succeed"))), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn verify(
     State(s): State<AppState>,
+    Extension(limiters): Extension<Arc<Limiters>>,
     Origin(origin): Origin,
     CustomerToken(token): CustomerToken,
     JsonBody(body): JsonBody<Upload>,
-) -> ApiResult<Json<Verified>> {
+) -> Result<Json<Verified>, Refusal> {
+    let credentials = body.into_credentials()?;
+    // One session opens one case (its code is spent once), so the
+    // session's digest keys the case's bucket, as on the pages. Only
+    // well-formed uploads count: they are what reaches Argon2id.
+    let case_key = hex::encode(
+        s.processor
+            .keys()
+            .digest(Purpose::Session, token.expose_secret().as_bytes()),
+    );
+    if let Err(wait) = limiters.case.take(&format!("case:{case_key}")) {
+        tracing::warn!(%origin, "customer API upload over the case's rate limit");
+        return Err(Refusal::RateLimited(wait));
+    }
     let outcome = s
         .processor
-        .verify(&token, body.into_credentials()?, &origin)
+        .verify(&token, credentials, &origin)
         .await
         .map_err(session_error)?;
     Ok(Json(Verified {

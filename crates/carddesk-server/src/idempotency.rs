@@ -113,8 +113,9 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    // Server errors are not remembered: the retry should try again.
-    if response.status().is_server_error() {
+    // Server errors and rate limits are not remembered: they say "not
+    // now", and the retry should try again.
+    if response.status().is_server_error() || response.status() == StatusCode::TOO_MANY_REQUESTS {
         return Ok(response);
     }
     let (parts, body) = response.into_parts();

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod agent;
+pub mod config;
 pub mod customer;
 pub mod dto;
 pub mod error;

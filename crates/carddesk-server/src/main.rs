@@ -1,8 +1,10 @@
 //! `carddesk-server`: serve, migrate or seed a CardDesk database.
 //!
-//! The database is `DATABASE_URL` (an SQLite file in the data directory when
-//! unset); the master key is `CARDDESK_KEY_FILE` (created beside the SQLite
-//! file when unset).
+//! Settings come from flags, then the environment (`DATABASE_URL`,
+//! `CARDDESK_*`), then a TOML file (`--config PATH` or `CARDDESK_CONFIG`),
+//! then defaults; see [`carddesk_server::config`]. The database is an SQLite
+//! file in the data directory when none is named; the master key file is
+//! created beside it when none is named.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use carddesk_domain::{Actor, Role, StaffMember};
 use carddesk_processor::delivery::{Adapters, DeliveryConfig, DeliveryWorker};
 use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock};
 use carddesk_server::AppState;
+use carddesk_server::config::{Overrides, ServerConfig};
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 
@@ -19,11 +22,16 @@ use secrecy::SecretString;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
-    /// The database: `sqlite:path` or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    /// A TOML configuration file (see `carddesk.example.toml`); also
+    /// `CARDDESK_CONFIG`.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The database: `sqlite:path` or `postgres://…`; also `DATABASE_URL`.
+    #[arg(long, global = true, value_name = "URL")]
     database_url: Option<String>,
-    /// The master key file (64 hex digits; created when missing).
-    #[arg(long, env = "CARDDESK_KEY_FILE", global = true)]
+    /// The master key file (64 hex digits; created when missing); also
+    /// `CARDDESK_KEY_FILE`.
+    #[arg(long, global = true, value_name = "PATH")]
     key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -33,44 +41,41 @@ struct Cli {
 enum Command {
     /// Serve the agent and customer APIs.
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-        /// A PEM certificate chain: with `--tls-key`, serve HTTPS.
-        #[arg(long, env = "CARDDESK_TLS_CERT", requires = "tls_key")]
+        /// Address to listen on [default: 127.0.0.1:8080]; also
+        /// `CARDDESK_LISTEN`.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// A PEM certificate chain: with `--tls-key`, serve HTTPS; also
+        /// `CARDDESK_TLS_CERT`.
+        #[arg(long, value_name = "PATH")]
         tls_cert: Option<PathBuf>,
-        /// The PEM private key of `--tls-cert`.
-        #[arg(long, env = "CARDDESK_TLS_KEY", requires = "tls_cert")]
+        /// The PEM private key of `--tls-cert`; also `CARDDESK_TLS_KEY`.
+        #[arg(long, value_name = "PATH")]
         tls_key: Option<PathBuf>,
         /// The SMS gateway's endpoint; without it, text instructions stay in
-        /// the local outbox (demo mode).
-        #[arg(
-            long,
-            env = "CARDDESK_SMS_GATEWAY_URL",
-            requires = "sms_gateway_secret"
-        )]
+        /// the local outbox (demo mode); also `CARDDESK_SMS_GATEWAY_URL`.
+        #[arg(long, value_name = "URL")]
         sms_gateway_url: Option<String>,
-        /// The secret the SMS gateway's requests are signed with.
-        #[arg(long, env = "CARDDESK_SMS_GATEWAY_SECRET", hide_env_values = true)]
+        /// The secret the SMS gateway's requests are signed with; prefer
+        /// `CARDDESK_SMS_GATEWAY_SECRET` (a flag shows in the process list).
+        #[arg(long, value_name = "SECRET")]
         sms_gateway_secret: Option<String>,
         /// The voice gateway's endpoint; without it, voice prompts stay in
-        /// the local outbox.
-        #[arg(
-            long,
-            env = "CARDDESK_VOICE_GATEWAY_URL",
-            requires = "voice_gateway_secret"
-        )]
+        /// the local outbox; also `CARDDESK_VOICE_GATEWAY_URL`.
+        #[arg(long, value_name = "URL")]
         voice_gateway_url: Option<String>,
-        /// The secret the voice gateway's requests are signed with.
-        #[arg(long, env = "CARDDESK_VOICE_GATEWAY_SECRET", hide_env_values = true)]
+        /// The secret the voice gateway's requests are signed with; prefer
+        /// `CARDDESK_VOICE_GATEWAY_SECRET`.
+        #[arg(long, value_name = "SECRET")]
         voice_gateway_secret: Option<String>,
-        /// The public base URL of the customer pages, put in instructions.
-        #[arg(
-            long,
-            env = "CARDDESK_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        /// The public base URL of the customer pages, put in instructions
+        /// [default: http://127.0.0.1:8080]; also `CARDDESK_PUBLIC_URL`.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// Load and check the configuration, print it (secrets redacted)
+        /// and exit.
+        #[arg(long)]
+        check_config: bool,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -98,6 +103,40 @@ enum Command {
     },
 }
 
+impl Cli {
+    /// The settings the command line gives, above the environment and the
+    /// file.
+    fn overrides(&self) -> Overrides {
+        let mut out = Overrides {
+            database_url: self.database_url.clone(),
+            key_file: self.key_file.clone(),
+            ..Overrides::default()
+        };
+        if let Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            sms_gateway_url,
+            sms_gateway_secret,
+            voice_gateway_url,
+            voice_gateway_secret,
+            public_url,
+            ..
+        } = &self.command
+        {
+            out.listen.clone_from(listen);
+            out.tls_cert.clone_from(tls_cert);
+            out.tls_key.clone_from(tls_key);
+            out.sms_gateway_url.clone_from(sms_gateway_url);
+            out.sms_gateway_secret = sms_gateway_secret.clone().map(SecretString::from);
+            out.voice_gateway_url.clone_from(voice_gateway_url);
+            out.voice_gateway_secret = voice_gateway_secret.clone().map(SecretString::from);
+            out.public_url.clone_from(public_url);
+        }
+        out
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -106,24 +145,36 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    let settings = ServerConfig::load(cli.config.as_deref(), &cli.overrides())?;
+    if let Command::Serve {
+        check_config: true, ..
+    } = cli.command
+    {
+        println!("{settings:#?}");
+        return Ok(());
+    }
+    tracing::debug!(config = ?settings, "configuration loaded");
     let data_dir = dirs::data_dir()
         .context("no data directory")?
         .join("carddesk")
         .join("server");
-    let database_url = match cli.database_url {
-        Some(url) => url,
+    let database_url = match &settings.database_url {
+        Some(url) => url.expose().to_owned(),
         None => {
             std::fs::create_dir_all(&data_dir)?;
             format!("sqlite:{}", data_dir.join("carddesk.db").display())
         }
     };
-    let key_file = cli.key_file.unwrap_or_else(|| data_dir.join("master.key"));
+    let key_file = settings
+        .key_file
+        .clone()
+        .unwrap_or_else(|| data_dir.join("master.key"));
     let keys = Arc::new(Keyring::load_or_create(&key_file)?);
     let store = carddesk_store::open(&database_url, keys.audit_key()).await?;
-    let mut config = ProcessorConfig::default();
-    if let Command::Serve { public_url, .. } = &cli.command {
-        config.link_base = public_url.clone();
-    }
+    let config = ProcessorConfig {
+        link_base: settings.public_url.clone(),
+        ..ProcessorConfig::default()
+    };
     let processor =
         Processor::new(store.clone(), keys.clone(), config, Arc::new(SystemClock)).await?;
     match cli.command {
@@ -162,21 +213,12 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             println!("added");
         }
-        Command::Serve {
-            listen,
-            tls_cert,
-            tls_key,
-            sms_gateway_url,
-            sms_gateway_secret,
-            voice_gateway_url,
-            voice_gateway_secret,
-            ..
-        } => {
-            let listener = tokio::net::TcpListener::bind(listen).await?;
-            let adapters = adapters(
-                sms_gateway_url.zip(sms_gateway_secret),
-                voice_gateway_url.zip(voice_gateway_secret),
-            )?;
+        Command::Serve { .. } => {
+            let listen = settings.listen;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listen on {listen}"))?;
+            let adapters = adapters(&settings)?;
             let worker =
                 DeliveryWorker::new(processor.clone(), adapters, DeliveryConfig::default())?;
             let (stop_delivery, stopped) = tokio::sync::watch::channel(false);
@@ -187,19 +229,25 @@ async fn main() -> anyhow::Result<()> {
                 let _ = tokio::signal::ctrl_c().await;
                 let _ = stop_delivery.send(true);
             };
-            match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => {
-                    let tls = carddesk_server::tls_config(&cert, &key)
+            match settings.tls_files() {
+                Some((cert, key)) => {
+                    let tls = carddesk_server::tls_config(cert, key)
                         .await
-                        .context("TLS certificate or key")?;
+                        .with_context(|| {
+                            format!(
+                                "TLS certificate {} or key {}",
+                                cert.display(),
+                                key.display()
+                            )
+                        })?;
                     tracing::info!(addr = %listener.local_addr()?, database = store.kind(), "serving HTTPS");
                     carddesk_server::serve_tls(listener, state, tls, shutdown).await?;
                 }
-                _ => {
+                None => {
                     if !listen.ip().is_loopback() {
                         tracing::warn!(
                             %listen,
-                            "listening beyond loopback without TLS: customers' codes and credentials would cross the network in clear; pass --tls-cert and --tls-key or put a TLS-terminating proxy in front"
+                            "listening beyond loopback without TLS: customers' codes and credentials would cross the network in clear; set tls.cert and tls.key (--tls-cert, --tls-key) or put a TLS-terminating proxy in front"
                         );
                     }
                     tracing::info!(addr = %listener.local_addr()?, database = store.kind(), "serving");
@@ -214,26 +262,16 @@ async fn main() -> anyhow::Result<()> {
 
 /// The delivery adapters: the gateways configured, the local outbox for
 /// the channels that have none.
-fn adapters(
-    sms: Option<(String, String)>,
-    voice: Option<(String, String)>,
-) -> anyhow::Result<Adapters> {
-    use carddesk_processor::delivery::http::GatewayConfig;
+fn adapters(settings: &ServerConfig) -> anyhow::Result<Adapters> {
     use carddesk_processor::delivery::{sms::SmsGateway, speech, voice::VoiceGateway};
     let mut adapters = Adapters::local();
-    if let Some((url, secret)) = sms {
-        adapters.text = Arc::new(SmsGateway::new(GatewayConfig::new(
-            url,
-            SecretString::from(secret),
-        ))?);
+    if let Some(gateway) = settings.sms_gateway.gateway() {
+        adapters.text = Arc::new(SmsGateway::new(gateway)?);
     } else {
         tracing::info!("no SMS gateway configured: text instructions stay in the local outbox");
     }
-    if let Some((url, secret)) = voice {
-        adapters.voice = Arc::new(VoiceGateway::new(
-            GatewayConfig::new(url, SecretString::from(secret)),
-            speech::platform_engine(),
-        )?);
+    if let Some(gateway) = settings.voice_gateway.gateway() {
+        adapters.voice = Arc::new(VoiceGateway::new(gateway, speech::platform_engine())?);
     } else {
         tracing::info!("no voice gateway configured: voice prompts stay in the local outbox");
     }

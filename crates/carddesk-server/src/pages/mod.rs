@@ -38,6 +38,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 pub use guard::PageLimits;
+// The customer API limits with the same buckets.
+pub(crate) use guard::RateLimiter;
 use guard::{Ctx, Guards};
 use i18n::{Lang, Texts};
 
