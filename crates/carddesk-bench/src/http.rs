@@ -17,9 +17,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use carddesk_domain::{Actor, CustomerId, Role, StaffMember};
+use carddesk_domain::customer::IdDocument;
+use carddesk_domain::{Actor, CardId, CustomerId, Role, StaffMember};
 use carddesk_processor::{
-    CustomerQuery, Keyring, Processor, ProcessorConfig, Purpose, SystemClock, passwords,
+    Channels, CredentialUpload, CustomerQuery, Keyring, Processor, ProcessorConfig, Purpose,
+    SystemClock, VerifyOutcome, passwords,
 };
 use carddesk_server::AppState;
 use carddesk_store::{ChainReport, PgStore, Store};
@@ -29,8 +31,8 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
 use crate::{
-    Args, BenchPerson, RAW_QUERY, RawCard, cores, database, drop_all, percentiles,
-    raw_argon2_rate, us,
+    Args, BenchPerson, RAW_QUERY, RawCard, cores, database, drop_all, percentiles, raw_argon2_rate,
+    us,
 };
 
 /// The password every bench agent signs in with (staff passwords have at
@@ -221,17 +223,35 @@ const STEPS: [&str; 7] = [
     "verify",
 ];
 
-/// One customer's whole remote unfreeze over HTTP; the time of each step.
+/// How a flow reaches the processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// The agent and customer APIs over HTTP.
+    Http,
+    /// The processor's calls in this process (no HTTP, no staff session
+    /// check): what the HTTP layer adds is the difference.
+    InProcess,
+}
+
+/// What the flows share.
+struct FlowDesk {
+    client: reqwest::Client,
+    base: String,
+    processor: Processor,
+    pool: sqlx::PgPool,
+    keys: Arc<Keyring>,
+    /// Agents' session tokens and usernames.
+    agents: Vec<(String, StaffMember)>,
+}
+
+/// One customer's whole remote unfreeze; the time of each step.
 async fn one_flow(
-    client: &reqwest::Client,
-    base: &str,
-    agent: &str,
-    pool: &sqlx::PgPool,
-    keys: &Keyring,
+    desk: &FlowDesk,
+    via: Via,
+    agent: usize,
     card: i64,
     id_number: &str,
 ) -> anyhow::Result<[Duration; STEPS.len()]> {
-    use reqwest::Method;
     let mut times = [Duration::ZERO; STEPS.len()];
     let mut at = Instant::now();
     let mut lap = |step: usize| {
@@ -239,82 +259,159 @@ async fn one_flow(
         times[step] = now - at;
         at = now;
     };
-    let case = call(
-        client,
-        Method::POST,
-        &format!("{base}/api/agent/cards/{card}/cases"),
-        Some(agent),
-        None,
-    )
-    .await?;
-    let case = case["id"].as_i64().context("a case id")?;
-    lap(0);
-    call(
-        client,
-        Method::POST,
-        &format!("{base}/api/agent/cases/{case}/package"),
-        Some(agent),
-        None,
-    )
-    .await?;
-    lap(1);
-    call(
-        client,
-        Method::POST,
-        &format!("{base}/api/agent/cases/{case}/instructions"),
-        Some(agent),
-        Some(&json!({ "text": true, "voice": false })),
-    )
-    .await?;
-    lap(2);
-    let code = code_of(pool, keys, case).await?;
-    lap(3);
-    let opened = call(
-        client,
-        Method::POST,
-        &format!("{base}/api/customer/unfreeze-requests"),
-        None,
-        Some(&json!({ "code": code })),
-    )
-    .await?;
-    let session = opened["session_token"]
-        .as_str()
-        .context("a session token")?
-        .to_owned();
-    lap(4);
-    call(
-        client,
-        Method::GET,
-        &format!("{base}/api/customer/challenge"),
-        Some(&session),
-        None,
-    )
-    .await?;
-    lap(5);
-    let verified = call(
-        client,
-        Method::POST,
-        &format!("{base}/api/customer/verification"),
-        Some(&session),
-        Some(&json!({ "id_number": id_number, "transaction_password": TRANSACTION_PASSWORD })),
-    )
-    .await?;
-    anyhow::ensure!(
-        verified["outcome"] == "unfrozen",
-        "the flow ends unfrozen, not {}",
-        verified["outcome"]
-    );
-    lap(6);
+    let (token, staff) = &desk.agents[agent % desk.agents.len()];
+    match via {
+        Via::Http => {
+            use reqwest::Method;
+            let (client, base) = (&desk.client, &desk.base);
+            let case = call(
+                client,
+                Method::POST,
+                &format!("{base}/api/agent/cards/{card}/cases"),
+                Some(token),
+                None,
+            )
+            .await?;
+            let case = case["id"].as_i64().context("a case id")?;
+            lap(0);
+            call(
+                client,
+                Method::POST,
+                &format!("{base}/api/agent/cases/{case}/package"),
+                Some(token),
+                None,
+            )
+            .await?;
+            lap(1);
+            call(
+                client,
+                Method::POST,
+                &format!("{base}/api/agent/cases/{case}/instructions"),
+                Some(token),
+                Some(&json!({ "text": true, "voice": false })),
+            )
+            .await?;
+            lap(2);
+            let code = code_of(&desk.pool, &desk.keys, case).await?;
+            lap(3);
+            let opened = call(
+                client,
+                Method::POST,
+                &format!("{base}/api/customer/unfreeze-requests"),
+                None,
+                Some(&json!({ "code": code })),
+            )
+            .await?;
+            let session = opened["session_token"]
+                .as_str()
+                .context("a session token")?
+                .to_owned();
+            lap(4);
+            call(
+                client,
+                Method::GET,
+                &format!("{base}/api/customer/challenge"),
+                Some(&session),
+                None,
+            )
+            .await?;
+            lap(5);
+            let verified = call(
+                client,
+                Method::POST,
+                &format!("{base}/api/customer/verification"),
+                Some(&session),
+                Some(&json!({ "id_number": id_number, "transaction_password": TRANSACTION_PASSWORD })),
+            )
+            .await?;
+            anyhow::ensure!(
+                verified["outcome"] == "unfrozen",
+                "the flow ends unfrozen, not {}",
+                verified["outcome"]
+            );
+            lap(6);
+        }
+        Via::InProcess => {
+            let p = &desk.processor;
+            let case = p.mark(staff, CardId(card), "127.0.0.1").await?.id;
+            lap(0);
+            p.package(staff, case, "127.0.0.1").await?;
+            lap(1);
+            let channels = Channels {
+                text: true,
+                voice: false,
+            };
+            p.instruct(staff, case, channels, "127.0.0.1").await?;
+            lap(2);
+            let code = code_of(&desk.pool, &desk.keys, case.0).await?;
+            lap(3);
+            let session = p.request_unfreeze(&code, "127.0.0.1").await?.token;
+            lap(4);
+            p.challenge(&session, "127.0.0.1").await?;
+            lap(5);
+            let upload = CredentialUpload {
+                id_document: Some(IdDocument::resident_id(id_number)?),
+                transaction_password: Some(SecretString::from(TRANSACTION_PASSWORD.to_owned())),
+            };
+            let outcome = p.verify(&session, upload, "127.0.0.1").await?;
+            anyhow::ensure!(
+                outcome == VerifyOutcome::Unfrozen,
+                "the flow ends unfrozen, not {outcome:?}"
+            );
+            lap(6);
+        }
+    }
     Ok(times)
 }
 
+/// Runs `people`'s flows `at_once` at a time; each completed flow's total
+/// time and step times, and the wall time.
+async fn run_flows(
+    desk: &Arc<FlowDesk>,
+    via: Via,
+    people: Arc<Vec<(i64, String)>>,
+    at_once: usize,
+    deadline: Instant,
+) -> anyhow::Result<(FlowTimes, Duration)> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = JoinSet::new();
+    for _ in 0..at_once.max(1) {
+        let (desk, people, next) = (desk.clone(), people.clone(), next.clone());
+        workers.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= people.len() || Instant::now() >= deadline {
+                    return anyhow::Ok(done);
+                }
+                let (card, id_number) = &people[i];
+                let begun = Instant::now();
+                let steps = one_flow(&desk, via, i, *card, id_number)
+                    .await
+                    .with_context(|| format!("flow {i} ({via:?})"))?;
+                done.push((begun.elapsed(), steps));
+            }
+        });
+    }
+    let mut done = Vec::with_capacity(people.len());
+    while let Some(worker) = workers.join_next().await {
+        done.extend(worker??);
+    }
+    Ok((done, started.elapsed()))
+}
+
+/// Each completed flow: its total time and the time of each step.
+type FlowTimes = Vec<(Duration, [Duration; STEPS.len()])>;
+
 /// Completed remote-unfreeze flows per second over HTTP on a fresh
 /// PostgreSQL database, against raw Argon2id on the same cores measured
-/// right before.
+/// right before; then the same flows in process, against their own
+/// baseline, to show what HTTP adds.
 pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()> {
     let n = args.flows;
     println!(
-        "\nremote-unfreeze flows over HTTP, {n} flows, {} cores, {} flows in flight, {} agents:",
+        "\nremote-unfreeze flows, PostgreSQL, {n} flows each, {} cores, {} flows in flight, {} agents:",
         cores(),
         args.flows_at_once,
         args.flow_agents
@@ -326,61 +423,80 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
     let store: Arc<dyn Store> = Arc::new(pg);
 
     // The customers and their frozen cards, straight into the store in one
-    // transaction, all with one transaction-password hash.
+    // transaction, all with one transaction-password hash: the first n for
+    // the flows over HTTP, the next n for those in process.
     let hash = passwords::hash(&SecretString::from(TRANSACTION_PASSWORD.to_owned()));
     let now = chrono::Utc::now();
-    let mut people = Vec::with_capacity(n);
+    let mut people = Vec::with_capacity(2 * n);
     let mut tx = store.begin().await?;
-    for i in 0..n as u64 {
+    for i in 0..2 * n as u64 {
         let person = BenchPerson::new(i)?;
         let card = person.enrol(tx.as_mut(), keys, &hash, now).await?;
         people.push((card.0, person.id_number));
     }
     tx.commit().await?;
+    let in_process = Arc::new(people.split_off(n));
+    let over_http = Arc::new(people);
 
     let server = Server::start(store.clone(), keys.clone()).await?;
     let client = client()?;
-    let agents = signed_in_agents(&server, &client, "bench.desk.", args.flow_agents.max(1)).await?;
+    let count = args.flow_agents.max(1);
+    let tokens = signed_in_agents(&server, &client, "bench.desk.", count).await?;
+    let desk = Arc::new(FlowDesk {
+        client: client.clone(),
+        base: server.base.clone(),
+        processor: server.processor.clone(),
+        pool: pool.clone(),
+        keys: keys.clone(),
+        agents: tokens
+            .into_iter()
+            .enumerate()
+            .map(|(i, token)| {
+                let member = StaffMember {
+                    username: format!("bench.desk.{i:03}"),
+                    role: Role::Agent,
+                };
+                (token, member)
+            })
+            .collect(),
+    });
 
-    let raw = raw_argon2_rate(n);
-
-    let people = Arc::new(people);
-    let agents = Arc::new(agents);
-    let next = Arc::new(AtomicUsize::new(0));
-    let deadline = Instant::now() + Duration::from_secs(args.phase_seconds);
-    let started = Instant::now();
-    let mut workers = JoinSet::new();
-    for _ in 0..args.flows_at_once.max(1) {
-        let (people, agents, next) = (people.clone(), agents.clone(), next.clone());
-        let (client, base, pool, keys) = (
-            client.clone(),
-            server.base.clone(),
-            pool.clone(),
-            keys.clone(),
+    println!(
+        "  {:<10} {:>14} {:>10} {:>8} {:>12} {:>12}",
+        "path", "raw Argon2id/s", "flows/s", "ratio", "flow p50 ms", "flow p99 ms"
+    );
+    let mut steps = Vec::new();
+    let mut unfrozen = 0;
+    for (via, people) in [(Via::Http, over_http), (Via::InProcess, in_process)] {
+        let raw = raw_argon2_rate(n);
+        let deadline = Instant::now() + Duration::from_secs(args.phase_seconds);
+        let (done, elapsed) = run_flows(&desk, via, people, args.flows_at_once, deadline).await?;
+        let rate = done.len() as f64 / elapsed.as_secs_f64();
+        unfrozen += done.len();
+        let mut totals: Vec<Duration> = done.iter().map(|(total, _)| *total).collect();
+        let (t50, t99) = percentiles(&mut totals);
+        let name = match via {
+            Via::Http => "HTTP",
+            Via::InProcess => "in process",
+        };
+        println!(
+            "  {:<10} {:>14.1} {:>10.1} {:>8.2} {:>12.1} {:>12.1}",
+            name,
+            raw,
+            rate,
+            rate / raw,
+            us(t50) / 1e3,
+            us(t99) / 1e3
         );
-        workers.spawn(async move {
-            let mut done = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= people.len() || Instant::now() >= deadline {
-                    return anyhow::Ok(done);
-                }
-                let (card, id_number) = &people[i];
-                let agent = &agents[i % agents.len()];
-                let begun = Instant::now();
-                let steps = one_flow(&client, &base, agent, &pool, &keys, *card, id_number)
-                    .await
-                    .with_context(|| format!("flow {i}"))?;
-                done.push((begun.elapsed(), steps));
-            }
-        });
+        if done.len() < n {
+            println!(
+                "  (stopped after {} s: {} of {n} flows done)",
+                args.phase_seconds,
+                done.len()
+            );
+        }
+        steps.push((name, done));
     }
-    let mut done = Vec::with_capacity(n);
-    while let Some(worker) = workers.join_next().await {
-        done.extend(worker??);
-    }
-    let elapsed = started.elapsed();
-    let rate = done.len() as f64 / elapsed.as_secs_f64();
 
     // Every completed flow unfroze exactly its card, and the audit chain
     // held under the concurrent appends.
@@ -388,9 +504,8 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
         .fetch_one(&pool)
         .await?;
     anyhow::ensure!(
-        active == done.len() as i64,
-        "{} flows completed but {active} cards are active",
-        done.len()
+        active == unfrozen as i64,
+        "{unfrozen} flows completed but {active} cards are active"
     );
     let chain = server.processor.verify_audit_chain().await?;
     anyhow::ensure!(
@@ -398,41 +513,24 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
         "audit chain: {chain:?}"
     );
 
-    let mut totals: Vec<Duration> = done.iter().map(|(total, _)| *total).collect();
-    let (t50, t99) = percentiles(&mut totals);
-    println!(
-        "  {:<10} {:>14} {:>10} {:>8} {:>12} {:>12}",
-        "database", "raw Argon2id/s", "flows/s", "ratio", "flow p50 ms", "flow p99 ms"
-    );
-    println!(
-        "  {:<10} {:>14.1} {:>10.1} {:>8.2} {:>12.1} {:>12.1}",
-        "postgres",
-        raw,
-        rate,
-        rate / raw,
-        us(t50) / 1e3,
-        us(t99) / 1e3
-    );
-    if done.len() < n {
-        println!(
-            "  (stopped after {} s: {} of {n} flows done)",
-            args.phase_seconds,
-            done.len()
-        );
+    print!("  {:<10}", "step (ms)");
+    for (name, _) in &steps {
+        print!(" {:>10} {:>10}", format!("{name} p50"), "p99");
     }
-    println!("  {:<10} {:>10} {:>10}", "step", "p50 ms", "p99 ms");
-    for (s, name) in STEPS.iter().enumerate() {
-        let mut times: Vec<Duration> = done.iter().map(|(_, steps)| steps[s]).collect();
-        let (p50, p99) = percentiles(&mut times);
-        println!(
-            "  {:<10} {:>10.2} {:>10.2}",
-            name,
-            us(p50) / 1e3,
-            us(p99) / 1e3
-        );
+    println!();
+    for (s, step) in STEPS.iter().enumerate() {
+        print!("  {step:<10}");
+        for (_, done) in &steps {
+            let mut times: Vec<Duration> = done.iter().map(|(_, steps)| steps[s]).collect();
+            let (p50, p99) = percentiles(&mut times);
+            print!(" {:>10.2} {:>10.2}", us(p50) / 1e3, us(p99) / 1e3);
+        }
+        println!();
     }
 
-    sign_out(&server, &client, &agents).await;
+    let tokens: Vec<String> = desk.agents.iter().map(|(t, _)| t.clone()).collect();
+    sign_out(&server, &client, &tokens).await;
+    drop(desk);
     drop(client);
     server.stop().await
 }
@@ -504,6 +602,27 @@ async fn look_up(desk: &Desk, path: Path, agent: usize, id: i64) -> anyhow::Resu
                 })
                 .unwrap_or(0))
         }
+    }
+}
+
+/// One table row per path, with the ratios to the first (sqlx).
+fn print_rows(samples: &mut [(Vec<Duration>, Duration)]) {
+    let mut base = (0.0, 0.0);
+    for (p, (times, wall)) in samples.iter_mut().enumerate() {
+        let count = times.len();
+        let (p50, p99) = percentiles(times);
+        if p == 0 {
+            base = (us(p50), us(p99));
+        }
+        println!(
+            "  {:<10} {:>10.0} {:>10.0} {:>10.0} {:>8.2} {:>8.2}",
+            PATHS[p].name(),
+            count as f64 / wall.as_secs_f64(),
+            us(p50),
+            us(p99),
+            us(p50) / base.0,
+            us(p99) / base.1
+        );
     }
 }
 
@@ -605,29 +724,23 @@ pub(crate) async fn lookups(
         "  {:<10} {:>10} {:>10} {:>10} {:>8} {:>8}",
         "path", "lookups/s", "p50", "p99", "p50 ×", "p99 ×"
     );
-    let mut base = (0.0, 0.0);
-    for (p, (times, wall)) in samples.iter_mut().enumerate() {
-        let count = times.len();
-        let (p50, p99) = percentiles(times);
-        if p == 0 {
-            base = (us(p50), us(p99));
-        }
-        println!(
-            "  {:<10} {:>10.0} {:>10.0} {:>10.0} {:>8.2} {:>8.2}",
-            PATHS[p].name(),
-            count as f64 / wall.as_secs_f64(),
-            us(p50),
-            us(p99),
-            us(p50) / base.0,
-            us(p99) / base.1
-        );
-    }
+    print_rows(&mut samples);
     if cut_short {
         println!(
             "  (some phases stopped early at the {} s limit)",
             args.phase_seconds
         );
     }
+
+    // For scale: one agent alone, so each lookup's own cost rather than
+    // the queue in front of it.
+    let alone = 300;
+    println!("  one agent alone, {alone} lookups per path:");
+    let mut samples = Vec::with_capacity(3);
+    for (p, path) in PATHS.into_iter().enumerate() {
+        samples.push(phase(&desk, path, 1, alone, 50 + p as u64, deadline()).await?);
+    }
+    print_rows(&mut samples);
 
     sign_out(&server, &client, &desk.tokens).await;
     drop(desk);
