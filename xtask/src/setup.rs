@@ -28,12 +28,19 @@ pub const TEST_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
 ];
 
-/// The repository root (the workspace this xtask belongs to).
+/// The repository root: the nearest folder, from where the command was run
+/// upwards, that holds this xtask. Found at run time, not from the path the
+/// binary was built at: a target directory shared between checkouts can
+/// hand one checkout another's xtask binary.
 pub fn root() -> Result<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let start = std::env::current_dir()?;
+    start
+        .ancestors()
+        .find(|dir| {
+            dir.join("xtask").join("Cargo.toml").is_file() && dir.join("Cargo.toml").is_file()
+        })
         .map(Path::to_path_buf)
-        .context("xtask lives one level below the root")
+        .context("run cargo xtask inside the CardDesk repository")
 }
 
 /// The cargo that runs us.

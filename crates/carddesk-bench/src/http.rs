@@ -5,12 +5,14 @@
 //!
 //! 1. [`flows`]: completed remote-unfreeze flows per second (agent: mark,
 //!    package, instructions; customer: open the code, challenge,
-//!    verification), against raw Argon2id verifications per second on the
-//!    same cores, measured right before;
+//!    verification) over HTTP, and the same flows through the processor in
+//!    process, each against raw Argon2id verifications per second on the
+//!    same cores measured right before, in alternating rounds;
 //! 2. [`lookups`]: card lookup at 100 agents at once on the million-card
-//!    bank, over HTTP and in-process through the processor, against the
+//!    bank, over HTTP and in process through the processor, against the
 //!    same lookups straight through sqlx (the lookup section's `RAW_QUERY`)
-//!    on the same pool at the same concurrency.
+//!    on the same pool at the same concurrency; and one agent alone, for
+//!    scale.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -406,7 +408,7 @@ type FlowTimes = Vec<(Duration, [Duration; STEPS.len()])>;
 
 /// Completed remote-unfreeze flows per second over HTTP on a fresh
 /// PostgreSQL database, against raw Argon2id on the same cores measured
-/// right before; then the same flows in process, against their own
+/// right before; and the same flows in process, against their own
 /// baseline, to show what HTTP adds.
 pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()> {
     let n = args.flows;
@@ -465,13 +467,45 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
         "  {:<10} {:>14} {:>10} {:>8} {:>12} {:>12}",
         "path", "raw Argon2id/s", "flows/s", "ratio", "flow p50 ms", "flow p99 ms"
     );
+    // Four rounds, each a baseline right before a quarter of a path's
+    // flows, the paths taking turns at going first: the machine's speed
+    // drifts (a virtual machine's neighbours), and the drift then falls on
+    // flows and baseline alike.
+    const ROUNDS: usize = 4;
+    let chunk = n.div_ceil(ROUNDS).max(1);
+    let paths = [(Via::Http, over_http), (Via::InProcess, in_process)];
+    // Per path: baseline verifications and seconds, flows, flow seconds.
+    let mut tally: Vec<(f64, f64, FlowTimes, f64)> = vec![(0.0, 0.0, Vec::new(), 0.0); 2];
+    for round in 0..ROUNDS {
+        for k in 0..2 {
+            let p = (round + k) % 2;
+            let (via, people) = &paths[p];
+            let part: Vec<(i64, String)> = people
+                .iter()
+                .skip(round * chunk)
+                .take(chunk)
+                .cloned()
+                .collect();
+            if part.is_empty() {
+                continue;
+            }
+            let count = part.len();
+            let raw = raw_argon2_rate(count);
+            let deadline = Instant::now() + Duration::from_secs(args.phase_seconds);
+            let (done, elapsed) =
+                run_flows(&desk, *via, Arc::new(part), args.flows_at_once, deadline).await?;
+            let t = &mut tally[p];
+            t.0 += count as f64;
+            t.1 += count as f64 / raw;
+            t.2.extend(done);
+            t.3 += elapsed.as_secs_f64();
+        }
+    }
     let mut steps = Vec::new();
     let mut unfrozen = 0;
-    for (via, people) in [(Via::Http, over_http), (Via::InProcess, in_process)] {
-        let raw = raw_argon2_rate(n);
-        let deadline = Instant::now() + Duration::from_secs(args.phase_seconds);
-        let (done, elapsed) = run_flows(&desk, via, people, args.flows_at_once, deadline).await?;
-        let rate = done.len() as f64 / elapsed.as_secs_f64();
+    for ((via, _), (raw_count, raw_secs, done, secs)) in paths.iter().zip(tally) {
+        let raw = raw_count / raw_secs;
+        let rate = done.len() as f64 / secs;
         unfrozen += done.len();
         let mut totals: Vec<Duration> = done.iter().map(|(total, _)| *total).collect();
         let (t50, t99) = percentiles(&mut totals);
@@ -490,7 +524,7 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
         );
         if done.len() < n {
             println!(
-                "  (stopped after {} s: {} of {n} flows done)",
+                "  (stopped after {} s per round: {} of {n} flows done)",
                 args.phase_seconds,
                 done.len()
             );
@@ -513,9 +547,13 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
         "audit chain: {chain:?}"
     );
 
-    print!("  {:<10}", "step (ms)");
+    print!("  {:<10}", "step, ms");
     for (name, _) in &steps {
-        print!(" {:>10} {:>10}", format!("{name} p50"), "p99");
+        print!(
+            " {:>14} {:>14}",
+            format!("{name} p50"),
+            format!("{name} p99")
+        );
     }
     println!();
     for (s, step) in STEPS.iter().enumerate() {
@@ -523,7 +561,7 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
         for (_, done) in &steps {
             let mut times: Vec<Duration> = done.iter().map(|(_, steps)| steps[s]).collect();
             let (p50, p99) = percentiles(&mut times);
-            print!(" {:>10.2} {:>10.2}", us(p50) / 1e3, us(p99) / 1e3);
+            print!(" {:>14.2} {:>14.2}", us(p50) / 1e3, us(p99) / 1e3);
         }
         println!();
     }
@@ -603,6 +641,33 @@ async fn look_up(desk: &Desk, path: Path, agent: usize, id: i64) -> anyhow::Resu
                 .unwrap_or(0))
         }
     }
+}
+
+/// Three rounds of `agents` agents at once doing `each` lookups by every
+/// path, each path going first once so drift in the machine's speed falls
+/// on all of them; per path, every lookup's time and the wall time, and
+/// whether a phase hit `limit`.
+async fn rounds(
+    desk: &Arc<Desk>,
+    agents: usize,
+    each: usize,
+    seed: u64,
+    limit: Duration,
+) -> anyhow::Result<(Vec<(Vec<Duration>, Duration)>, bool)> {
+    let mut samples = vec![(Vec::new(), Duration::ZERO); PATHS.len()];
+    let mut cut_short = false;
+    for round in 0..PATHS.len() {
+        for k in 0..PATHS.len() {
+            let p = (round + k) % PATHS.len();
+            let seed = seed + (round * PATHS.len() + p) as u64;
+            let deadline = Instant::now() + limit;
+            let (times, wall) = phase(desk, PATHS[p], agents, each, seed, deadline).await?;
+            cut_short |= times.len() < agents * each;
+            samples[p].0.extend(times);
+            samples[p].1 += wall;
+        }
+    }
+    Ok((samples, cut_short))
 }
 
 /// One table row per path, with the ratios to the first (sqlx).
@@ -693,54 +758,31 @@ pub(crate) async fn lookups(
         customers,
     });
 
-    let deadline = || Instant::now() + Duration::from_secs(args.phase_seconds);
     // Warm every path (connections, caches) before measuring.
     for path in PATHS {
-        phase(&desk, path, agents, 5, 99, deadline()).await?;
+        let deadline = Instant::now() + Duration::from_secs(args.phase_seconds);
+        phase(&desk, path, agents, 5, 99, deadline).await?;
     }
-    let mut samples: Vec<(Vec<Duration>, Duration)> = vec![(Vec::new(), Duration::ZERO); 3];
-    let mut cut_short = false;
-    // Three rounds, each path first once, so drift in the machine's load
-    // falls on all of them.
-    for round in 0..3 {
-        for k in 0..3 {
-            let p = (round + k) % 3;
-            let (times, wall) = phase(
-                &desk,
-                PATHS[p],
-                agents,
-                each,
-                (round * 3 + p) as u64,
-                deadline(),
-            )
-            .await?;
-            cut_short |= times.len() < agents * each;
-            samples[p].0.extend(times);
-            samples[p].1 += wall;
-        }
-    }
-
+    let limit = Duration::from_secs(args.phase_seconds);
+    let (mut samples, cut_short) = rounds(&desk, agents, each, 0, limit).await?;
     println!(
         "  {:<10} {:>10} {:>10} {:>10} {:>8} {:>8}",
         "path", "lookups/s", "p50", "p99", "p50 ×", "p99 ×"
     );
     print_rows(&mut samples);
-    if cut_short {
+
+    // For scale: one agent alone, so each lookup's own cost rather than
+    // the queue in front of it.
+    let alone = 200;
+    println!("  one agent alone, {} lookups per path:", alone * 3);
+    let (mut samples, cut) = rounds(&desk, 1, alone, 100, limit).await?;
+    print_rows(&mut samples);
+    if cut_short || cut {
         println!(
             "  (some phases stopped early at the {} s limit)",
             args.phase_seconds
         );
     }
-
-    // For scale: one agent alone, so each lookup's own cost rather than
-    // the queue in front of it.
-    let alone = 300;
-    println!("  one agent alone, {alone} lookups per path:");
-    let mut samples = Vec::with_capacity(3);
-    for (p, path) in PATHS.into_iter().enumerate() {
-        samples.push(phase(&desk, path, 1, alone, 50 + p as u64, deadline()).await?);
-    }
-    print_rows(&mut samples);
 
     sign_out(&server, &client, &desk.tokens).await;
     drop(desk);

@@ -46,8 +46,9 @@ struct Args {
     /// Customers verifying at once.
     #[arg(long, default_value_t = 8)]
     customers_at_once: usize,
-    /// Remote-unfreeze flows over HTTP (agent steps, then the customer's).
-    #[arg(long, default_value_t = 400)]
+    /// Remote-unfreeze flows per path, over HTTP and in process (agent
+    /// steps, then the customer's).
+    #[arg(long, default_value_t = 800)]
     flows: usize,
     /// Flows in flight at once.
     #[arg(long, default_value_t = 16)]
