@@ -44,6 +44,9 @@ const WHOLE_TEST: Duration = Duration::from_secs(180);
 
 #[tokio::test]
 async fn console_starts_shows_the_offline_desk_and_switches_language() {
+    // Several rustls providers are compiled into the workspace: without one
+    // chosen, the WebDriver client's TLS setup panics before it connects.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let tools = Tools::find();
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console_e2e");
     fs::create_dir_all(&shots).expect("the screenshot folder can be made");
