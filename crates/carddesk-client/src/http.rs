@@ -131,13 +131,12 @@ impl Transport {
             let (outcome, result) = attempt(request).await;
             match result {
                 Ok(bytes) => return Ok(bytes),
-                Err(error)
+                Err(_)
                     if retries < self.policy.retries && retry::should_retry(&method, outcome) =>
                 {
                     let wait = retry::backoff(&self.policy, retries, self.policy.base_delay);
                     tokio::time::sleep(wait).await;
                     retries += 1;
-                    drop(error);
                 }
                 Err(error) => return Err(error),
             }

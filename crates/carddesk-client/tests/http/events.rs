@@ -161,12 +161,12 @@ async fn keep_alives_hold_a_quiet_connection_open() {
     let log = Log::default();
     let router = Router::new().route("/api/agent/events", recorded(&log, |_| {
         // Quiet for longer than the idle timeout (400 ms), with a
-        // keep-alive every 150 ms.
+        // keep-alive every 100 ms.
         let beats = futures_util::stream::unfold(0, |beat| async move {
-            tokio::time::sleep(Duration::from_millis(150)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
             let chunk = match beat {
-                0..6 => ": keep-alive\n\n",
-                6 => "id: 1\nevent: case\ndata: {\"kind\":\"case\",\"case_id\":5,\"state\":\"marked\"}\n\n",
+                0..9 => ": keep-alive\n\n",
+                9 => "id: 1\nevent: case\ndata: {\"kind\":\"case\",\"case_id\":5,\"state\":\"marked\"}\n\n",
                 _ => return None,
             };
             Some((Ok::<_, std::io::Error>(chunk.as_bytes().to_vec()), beat + 1))

@@ -7,3 +7,4 @@
 mod calls;
 mod events;
 mod support;
+mod tls;

@@ -27,7 +27,7 @@ pub async fn serve(router: Router) -> Url {
 /// A client with short timeouts and quick retries, so tests stay fast.
 pub fn desk(base_url: Url) -> HttpDesk {
     let mut config = ClientConfig::new(base_url);
-    config.request_timeout = Duration::from_millis(700);
+    config.request_timeout = Duration::from_millis(1000);
     config.connect_timeout = Duration::from_millis(500);
     config.event_idle_timeout = Duration::from_millis(400);
     config.retry = RetryPolicy {
