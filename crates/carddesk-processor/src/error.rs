@@ -51,6 +51,9 @@ pub enum ProcessorError {
     /// The caller's role does not allow the action.
     #[error("your role does not allow this action")]
     Forbidden,
+    /// The case is held by another agent.
+    #[error("this case belongs to another agent; a supervisor can reassign it")]
+    NotCaseHolder,
     /// A sealed value could not be opened (wrong key or tampering).
     #[error("a protected value could not be opened")]
     Sealed,
@@ -81,7 +84,7 @@ impl ProcessorError {
             ProcessorError::Expired => "expired",
             ProcessorError::CodeUsed => "code_used",
             ProcessorError::CaseClosed => "case_closed",
-            ProcessorError::Forbidden => "forbidden",
+            ProcessorError::Forbidden | ProcessorError::NotCaseHolder => "forbidden",
             ProcessorError::Unauthenticated => "unauthenticated",
             ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
                 "internal"

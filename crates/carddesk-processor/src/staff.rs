@@ -218,6 +218,11 @@ impl Processor {
 
     /// The member of staff a session token belongs to, if it is live.
     pub async fn authenticate(&self, token: &SecretString) -> Result<StaffMember> {
+        Ok(self.session_of(token).await?.0)
+    }
+
+    /// The member of staff a live session belongs to, and when it ends.
+    pub async fn session_of(&self, token: &SecretString) -> Result<(StaffMember, DateTime<Utc>)> {
         let digest = self
             .keys
             .digest(Purpose::StaffSession, token.expose_secret().as_bytes());
@@ -229,7 +234,7 @@ impl Processor {
         if session.revoked_at.is_some() || self.now() >= session.expires_at {
             return Err(ProcessorError::Unauthenticated);
         }
-        Ok(session.member)
+        Ok((session.member, session.expires_at))
     }
 
     /// Ends a session.
