@@ -19,12 +19,14 @@
 
 pub mod clock;
 pub mod delivery;
+pub mod desk;
 pub mod enrol;
 mod error;
 pub mod events;
 pub mod instructions;
 pub mod keyring;
 pub mod passwords;
+pub mod search;
 pub mod staff;
 mod unfreeze;
 

@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+use crate::desk::access::ensure_case_holder;
 use crate::instructions::{self, Channels, InstructionFacts};
 use crate::keyring::Purpose;
 use crate::{Event, Processor, ProcessorError, Result, append_audit, passwords};
@@ -147,6 +148,7 @@ fn is_refusal(e: &ProcessorError) -> bool {
             | ProcessorError::CodeUsed
             | ProcessorError::CaseClosed
             | ProcessorError::Forbidden
+            | ProcessorError::NotCaseHolder
     )
 }
 
@@ -260,7 +262,7 @@ impl Processor {
             async {
                 let now = self.now();
                 let mut tx = self.store.begin().await?;
-                let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+                let mut case = locked_for(tx.as_mut(), case_id, staff).await?;
                 case.package(now)?;
                 let card = tx
                     .card_secrets(case.card_id)
@@ -373,7 +375,7 @@ impl Processor {
                 .await?
                 .ok_or(ProcessorError::NotFound("customer"))?;
             let mut tx = self.store.begin().await?;
-            let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+            let mut case = locked_for(tx.as_mut(), case_id, staff).await?;
             match sending {
                 Sending::First => case.instruct(now, limits).map(|_| ())?,
                 Sending::Again => case.reinstruct(now, limits)?,
@@ -942,9 +944,9 @@ impl Processor {
                 ..Default::default()
             };
             let page = self.store.cases(&filter).await?;
-            for case in page.iter().filter(|c| c.is_expired_at(now)) {
+            for record in page.iter().filter(|r| r.case.is_expired_at(now)) {
                 let mut tx = self.store.begin().await?;
-                let current = lock_case(tx.as_mut(), case.id).await?.case;
+                let current = lock_case(tx.as_mut(), record.case.id).await?.case;
                 // Dropping the transaction of a case that moved on since
                 // the listing rolls it back.
                 if current.is_expired_at(now) {
@@ -953,7 +955,7 @@ impl Processor {
                 }
             }
             match page.last() {
-                Some(last) if page.len() == PAGE as usize => before_id = Some(last.id.0),
+                Some(last) if page.len() == PAGE as usize => before_id = Some(last.case.id.0),
                 _ => return Ok(expired),
             }
         }
@@ -1111,7 +1113,11 @@ impl Processor {
         self.audited(actor, attempt, &case_object(case_id), origin, async {
             let now = self.now();
             let mut tx = self.store.begin().await?;
-            let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+            let record = lock_case(tx.as_mut(), case_id).await?;
+            if let Actor::Staff(staff) = actor {
+                ensure_case_holder(staff, &record)?;
+            }
+            let mut case = record.case;
             apply(&mut case, now)?;
             tx.save_case(&case).await?;
             append_audit(
@@ -1138,7 +1144,7 @@ impl Processor {
     /// Runs a step; when the rules refuse it, records the refusal in the
     /// audit log (in a transaction of its own, since the step's was rolled
     /// back) before passing the error on.
-    async fn audited<T>(
+    pub(crate) async fn audited<T>(
         &self,
         actor: &Actor,
         action: &str,
@@ -1166,6 +1172,13 @@ impl Processor {
         }
         result
     }
+}
+
+/// Locks a case for a step by `staff`, refusing a case another agent holds.
+async fn locked_for(tx: &mut dyn Tx, id: CaseId, staff: &StaffMember) -> Result<UnfreezeCase> {
+    let record = lock_case(tx, id).await?;
+    ensure_case_holder(staff, &record)?;
+    Ok(record.case)
 }
 
 async fn lock_case(tx: &mut dyn Tx, id: CaseId) -> Result<CaseRecord> {
