@@ -1,4 +1,6 @@
 /// <reference types="vitest/config" />
+import { fileURLToPath } from 'node:url';
+
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -20,6 +22,13 @@ export default defineConfig({
     target: 'es2022',
     // Nothing inlined as data: URLs, so the strict CSP needs no exceptions.
     assetsInlineLimit: 0,
+    // Two pages: the console (main window) and the offline demo's customer phone (window `phone`).
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        phone: fileURLToPath(new URL('./phone.html', import.meta.url)),
+      },
+    },
   },
   // Svelte 5's `mount` needs its browser build under jsdom, or it fails with
   // `lifecycle_function_unavailable`.

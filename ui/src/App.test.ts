@@ -1,155 +1,154 @@
 /**
- * The shell as an agent meets it, with the Rust side replaced by `mockIPC`:
- * the real `backend.ts` calls the real `invoke`, whose IPC answers from here.
+ * The console as an agent meets it: start, sign-in, the session's end. The
+ * Rust side is `mockIPC`; the real commands call the real `invoke`.
  */
-import { cleanup, render, screen, waitFor } from '@testing-library/svelte';
+import { cleanup, screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import App from './App.svelte';
-import type { Locale } from './lib/i18n/index.svelte';
-
-/** Answers `desk_info` as the offline Rust desk does, and counts the calls. */
-function mockOfflineDesk(): { calls: string[] } {
-  const calls: string[] = [];
-  mockIPC((command) => {
-    calls.push(command);
-    if (command === 'desk_info') return { mode: 'offline-demo', version: '9.8.7' };
-    throw new Error(`unexpected command ${command}`);
-  });
-  return { calls };
-}
-
-function renderApp(initialLocale: Locale = 'en') {
-  return render(App, { props: { initialLocale } });
-}
+import { alice, demoInfo } from './test/fixtures';
+import { Failure, shell, shellEvent } from './test/ipc';
+import { renderConsole } from './test/render';
 
 afterEach(() => {
   cleanup();
   clearMocks();
 });
 
-describe('the console shell', () => {
-  it('shows the desk mode the Rust side reports, in English', async () => {
-    const { calls } = mockOfflineDesk();
-    renderApp('en');
+const signedOut = {
+  desk_info: demoInfo,
+  me: new Failure('unauthenticated'),
+  demo_staff: [
+    { username: 'alice', display_name: 'Alice Agent', role: 'agent' },
+    { username: 'sam', display_name: 'Sam Supervisor', role: 'supervisor' },
+  ],
+  search: { hits: [], truncated: false },
+};
 
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('CardDesk');
-    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('The console is starting');
-    const mode = await screen.findByTestId('desk-mode');
-    expect(mode.textContent).toBe('Offline demo');
-    expect(screen.getByTestId('desk-version').textContent).toBe('Version 9.8.7');
-    expect(screen.getByTestId('desk-status').dataset['state']).toBe('ready');
-    expect(calls).toEqual(['desk_info']);
-    expect(document.documentElement.lang).toBe('en');
-  });
-
-  it('shows the desk mode the Rust side reports, in Simplified Chinese', async () => {
-    mockOfflineDesk();
-    renderApp('zh-CN');
-
-    const mode = await screen.findByTestId('desk-mode');
-    expect(mode.textContent).toBe('离线演示');
-    expect(screen.getByTestId('desk-version').textContent).toBe('版本 9.8.7');
-    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('控制台正在启动');
-    expect(document.documentElement.lang).toBe('zh-CN');
-  });
-
+describe('starting the console', () => {
   it('says it is connecting until the desk answers', async () => {
     let answer: (value: unknown) => void = () => {};
-    mockIPC(() => new Promise((resolve) => (answer = resolve)));
-    renderApp('en');
-
+    shell({ ...signedOut, desk_info: () => new Promise((resolve) => (answer = resolve)) });
+    renderConsole('en');
     expect(screen.getByTestId('desk-status').dataset['state']).toBe('loading');
     expect(screen.getByRole('status').textContent).toContain('Connecting to the desk');
-    answer({ mode: 'offline-demo', version: '1.0.0' });
-    expect((await screen.findByTestId('desk-mode')).textContent).toBe('Offline demo');
-  });
-
-  it('switches every visible text when the agent picks the other language', async () => {
-    mockOfflineDesk();
-    const user = userEvent.setup();
-    renderApp('en');
-    await screen.findByTestId('desk-mode');
-
-    const chinese = screen.getByRole('button', { name: '简体中文' });
-    expect(chinese.getAttribute('aria-pressed')).toBe('false');
-    await user.click(chinese);
-
-    expect(chinese.getAttribute('aria-pressed')).toBe('true');
-    expect(screen.getByRole('button', { name: 'English' }).getAttribute('aria-pressed')).toBe('false');
-    expect(screen.getByTestId('desk-mode').textContent).toBe('离线演示');
-    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('控制台正在启动');
-    expect(screen.getByRole('group', { name: '语言' })).toBeTruthy();
-    expect(document.body.textContent).not.toContain('Offline demo');
-    expect(document.documentElement.lang).toBe('zh-CN');
-
-    await user.click(screen.getByRole('button', { name: 'English' }));
-    expect(screen.getByTestId('desk-mode').textContent).toBe('Offline demo');
-    expect(document.body.textContent).not.toContain('离线演示');
-  });
-
-  it('toggles the language with Alt+L from the keyboard', async () => {
-    mockOfflineDesk();
-    const user = userEvent.setup();
-    renderApp('en');
-    await screen.findByTestId('desk-mode');
-
-    await user.keyboard('{Alt>}l{/Alt}');
-    expect(screen.getByTestId('desk-mode').textContent).toBe('离线演示');
-    await user.keyboard('{Alt>}l{/Alt}');
-    expect(screen.getByTestId('desk-mode').textContent).toBe('Offline demo');
-    // A plain L is typing, not a shortcut.
-    await user.keyboard('l');
+    answer(demoInfo);
+    expect(await screen.findByTestId('sign-in-username')).toBeTruthy();
     expect(screen.getByTestId('desk-mode').textContent).toBe('Offline demo');
   });
 
-  it('reaches the language switch with Tab and switches with Enter', async () => {
-    mockOfflineDesk();
+  it('shows an error with its code when desk_info fails, and retries on request', async () => {
+    const mock = shell({ ...signedOut, desk_info: new Failure('unavailable', 'server down') });
     const user = userEvent.setup();
-    renderApp('en');
-    await screen.findByTestId('desk-mode');
-
-    await user.tab();
-    expect(document.activeElement?.textContent?.trim()).toBe('English');
-    await user.tab();
-    expect(document.activeElement?.textContent?.trim()).toBe('简体中文');
-    await user.keyboard('{Enter}');
-    expect(screen.getByTestId('desk-mode').textContent).toBe('离线演示');
+    renderConsole('en');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The desk cannot be reached');
+    expect(alert.textContent).toContain('Error code unavailable');
+    mock.answers['desk_info'] = demoInfo;
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('sign-in-username')).toBeTruthy();
   });
 
-  it('shows an error with its code when the command fails, and retries on request', async () => {
-    let fail = true;
-    mockIPC((command) => {
-      if (command !== 'desk_info') throw new Error(`unexpected command ${command}`);
-      if (fail) throw { code: 'desk-unavailable', message: 'The desk has not started.' };
-      return { mode: 'offline-demo', version: '1.2.3' };
+  it('goes straight to the desk when the shell still holds a session', async () => {
+    shell({ ...signedOut, me: alice });
+    renderConsole('en');
+    expect((await screen.findByTestId('staff-name')).textContent).toBe('Alice Agent');
+    expect(screen.getByTestId('staff-role').textContent).toBe('Agent');
+  });
+});
+
+describe('signing in', () => {
+  it('submits with Enter and shows “sign-in failed” for unauthenticated, without the password kept', async () => {
+    const mock = shell({ ...signedOut, sign_in: new Failure('unauthenticated', 'bad credentials') });
+    const user = userEvent.setup();
+    renderConsole('en');
+    await user.type(await screen.findByTestId('sign-in-username'), 'alice');
+    await user.type(screen.getByTestId('sign-in-password'), 'wrong{Enter}');
+    await waitFor(() => expect(screen.getByTestId('sign-in-error').textContent).toContain('Sign-in failed'));
+    expect(mock.named('sign_in')[0]?.args).toEqual({ request: { username: 'alice', password: 'wrong' } });
+    expect((screen.getByTestId('sign-in-password') as HTMLInputElement).value).toBe('');
+
+    mock.answers['sign_in'] = alice;
+    await user.type(screen.getByTestId('sign-in-password'), 'right{Enter}');
+    expect((await screen.findByTestId('staff-name')).textContent).toBe('Alice Agent');
+  });
+
+  it('offers the demo staff as one-click buttons in the offline demo', async () => {
+    const mock = shell({ ...signedOut, sign_in_demo: { ...alice, username: 'sam', display_name: 'Sam Supervisor', role: 'supervisor' } });
+    const user = userEvent.setup();
+    renderConsole('en');
+    await user.click(await screen.findByTestId('demo-staff-sam'));
+    expect((await screen.findByTestId('staff-role')).textContent).toBe('Supervisor');
+    expect(mock.named('sign_in_demo')[0]?.args).toEqual({ username: 'sam' });
+  });
+
+  it('offers no demo staff on a connected desk', async () => {
+    const mock = shell({ ...signedOut, desk_info: { ...demoInfo, mode: 'connected', server_url: 'https://desk.example', demo: false } });
+    renderConsole('en');
+    await screen.findByTestId('sign-in-username');
+    expect(screen.getByTestId('desk-mode').textContent).toBe('Connected to https://desk.example');
+    expect(screen.queryByTestId('demo-staff-alice')).toBeNull();
+    expect(mock.named('demo_staff')).toHaveLength(0);
+  });
+
+  it('saves the settings and shows sign-in again on the switched desk', async () => {
+    const mock = shell({
+      ...signedOut,
+      settings_get: { mode: 'offline', server_url: null, ca_certificate: null },
+      settings_save: { mode: 'connected', version: '9.8.7', server_url: 'https://desk.example', demo: false },
     });
     const user = userEvent.setup();
-    renderApp('en');
+    renderConsole('en');
+    await user.click(await screen.findByTestId('open-settings'));
+    await user.click(await screen.findByTestId('settings-connected'));
+    await user.click(screen.getByTestId('settings-save'));
+    expect(await screen.findByText('Enter the server URL (https://…).')).toBeTruthy();
+    await user.type(screen.getByTestId('settings-url'), 'https://desk.example');
+    await user.type(screen.getByTestId('settings-ca'), '/etc/bank-ca.pem');
+    await user.click(screen.getByTestId('settings-save'));
+    await waitFor(() => expect(screen.getByTestId('sign-in-notice').dataset['notice']).toBe('settings_saved'));
+    expect(mock.named('settings_save')[0]?.args).toEqual({
+      settings: { mode: 'connected', server_url: 'https://desk.example', ca_certificate: '/etc/bank-ca.pem' },
+    });
+    expect(screen.getByTestId('desk-mode').textContent).toBe('Connected to https://desk.example');
+  });
+});
 
-    const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('The desk did not answer: The desk has not started.');
-    expect(alert.textContent).toContain('Error code desk-unavailable');
-    expect(screen.getByTestId('desk-status').dataset['state']).toBe('error');
-    expect(screen.queryByTestId('desk-mode')).toBeNull();
-
-    await user.click(screen.getByRole('button', { name: '简体中文' }));
-    expect(screen.getByRole('alert').textContent).toContain('服务台没有响应');
-
-    fail = false;
-    await user.click(screen.getByRole('button', { name: '重试' }));
-    expect((await screen.findByTestId('desk-mode')).textContent).toBe('离线演示');
-    expect(screen.queryByRole('alert')).toBeNull();
+describe('the session', () => {
+  it('goes back to sign-in with a message when the shell says the session ended', async () => {
+    shell({ ...signedOut, me: alice });
+    renderConsole('en');
+    await screen.findByTestId('staff-name');
+    await shellEvent('desk-session-ended', null);
+    const notice = await screen.findByTestId('sign-in-notice');
+    expect(notice.textContent).toBe('Your session ended. Please sign in again.');
+    expect(screen.queryByTestId('search-input')).toBeNull();
   });
 
-  it('shows an error, not an empty status, when the answer has the wrong shape', async () => {
-    mockIPC(() => ({ mode: 'connected-somewhere', version: 1 }));
-    renderApp('en');
+  it('signs out from the header', async () => {
+    const mock = shell({ ...signedOut, me: alice, sign_out: null });
+    const user = userEvent.setup();
+    renderConsole('en');
+    await user.click(await screen.findByTestId('sign-out'));
+    expect((await screen.findByTestId('sign-in-notice')).dataset['notice']).toBe('signed_out');
+    expect(mock.named('sign_out')).toHaveLength(1);
+  });
+});
 
-    const alert = await screen.findByRole('alert');
-    expect(alert.dataset['code']).toBe('bad-response');
-    await waitFor(() => expect(screen.getByTestId('desk-status').dataset['state']).toBe('error'));
+describe('languages', () => {
+  it('switches every visible text at run time, with the buttons or Alt+L', async () => {
+    shell(signedOut);
+    const user = userEvent.setup();
+    renderConsole('en');
+    await screen.findByTestId('sign-in-username');
+    expect(screen.getByRole('heading', { level: 2, name: 'Sign in' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: '简体中文' }));
+    expect(screen.getByRole('heading', { level: 2, name: '登录' })).toBeTruthy();
+    expect(screen.getByTestId('desk-mode').textContent).toBe('离线演示');
+    expect(document.documentElement.lang).toBe('zh-CN');
+    await user.keyboard('{Alt>}l{/Alt}');
+    expect(screen.getByTestId('desk-mode').textContent).toBe('Offline demo');
+    expect(document.body.textContent).not.toContain('离线演示');
   });
 });

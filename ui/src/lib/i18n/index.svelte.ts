@@ -76,6 +76,25 @@ export class I18n {
   t = <K extends MessageKey>(key: K, ...params: MessageParams<K>): string =>
     format(CATALOGUES[this.locale][key], params[0]);
 
+  /**
+   * The message for a key built at run time (`action.${name}`), or `null`
+   * when the catalogue has none (a name newer than this console).
+   */
+  maybe = (key: string): string | null => {
+    const messages: Readonly<Record<string, string>> = CATALOGUES[this.locale];
+    return Object.hasOwn(messages, key) ? (messages[key] ?? null) : null;
+  };
+
+  /** A time as the agent reads it, in the current language (`2024年5月1日 14:05`). */
+  dateTime = (iso: string): string => {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return iso;
+    return new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  };
+
+  /** A number in the current language. */
+  number = (value: number): string => new Intl.NumberFormat(this.locale).format(value);
+
   /** Moves to the next language, wrapping around (English ↔ 简体中文). */
   toggle = (): void => {
     const next = LOCALES[(LOCALES.indexOf(this.locale) + 1) % LOCALES.length];

@@ -1,0 +1,94 @@
+/**
+ * The main window's commands (docs/ipc.md), each typed and returning a
+ * `Result`. Argument names are the camelCase ones Tauri maps to the Rust
+ * parameters.
+ */
+import { arrayOf, bytes, toUint8Array } from './guards';
+import { call, type Result } from './ipc';
+import {
+  isAuditEntry,
+  isCase,
+  isChain,
+  isCustomerView,
+  isDemoStaff,
+  isDeskInfo,
+  isNull,
+  isPage,
+  isPreview,
+  isProfile,
+  isSearchResults,
+  isSettings,
+  isTransition,
+} from './schemas';
+import type {
+  AuditEntry,
+  AuditQuery,
+  Case,
+  Chain,
+  Channels,
+  ConsoleSettings,
+  CustomerView,
+  DemoStaff,
+  DeskInfo,
+  InstructionPreview,
+  Page,
+  QueueQuery,
+  SearchRequest,
+  SearchResults,
+  StaffProfile,
+  Transition,
+} from './wire';
+
+/** Raw bytes (a WAV file), whatever form IPC delivered them in. */
+async function audio(command: string, messageId: number): Promise<Result<Uint8Array<ArrayBuffer>>> {
+  const answer = await call(command, { messageId }, bytes);
+  return answer.ok ? { ok: true, value: toUint8Array(answer.value) } : answer;
+}
+
+/** The console's desk commands. */
+export const desk = {
+  deskInfo: (): Promise<Result<DeskInfo>> => call('desk_info', undefined, isDeskInfo),
+  settingsGet: (): Promise<Result<ConsoleSettings>> => call('settings_get', undefined, isSettings),
+  settingsSave: (settings: ConsoleSettings): Promise<Result<DeskInfo>> =>
+    call('settings_save', { settings }, isDeskInfo),
+  demoStaff: (): Promise<Result<readonly DemoStaff[]>> => call('demo_staff', undefined, arrayOf(isDemoStaff)),
+  signIn: (username: string, password: string): Promise<Result<StaffProfile>> =>
+    call('sign_in', { request: { username, password } }, isProfile),
+  signInDemo: (username: string): Promise<Result<StaffProfile>> => call('sign_in_demo', { username }, isProfile),
+  signOut: (): Promise<Result<null>> => call('sign_out', undefined, isNull),
+  me: (): Promise<Result<StaffProfile>> => call('me', undefined, isProfile),
+  search: (request: SearchRequest): Promise<Result<SearchResults>> =>
+    call('search', { request }, isSearchResults),
+  customer: (customerId: number): Promise<Result<CustomerView>> =>
+    call('customer', { customerId }, isCustomerView),
+  cardHistory: (cardId: number): Promise<Result<readonly Transition[]>> =>
+    call('card_history', { cardId }, arrayOf(isTransition)),
+  preview: (cardId: number): Promise<Result<InstructionPreview>> => call('preview', { cardId }, isPreview),
+  mark: (cardId: number): Promise<Result<Case>> => call('mark', { cardId }, isCase),
+  package: (caseId: number): Promise<Result<Case>> => call('package', { caseId }, isCase),
+  instruct: (caseId: number, request: Channels): Promise<Result<Case>> =>
+    call('instruct', { caseId, request: { text: request.text, voice: request.voice } }, isCase),
+  sendUnfreeze: (cardId: number, request: Channels): Promise<Result<Case>> =>
+    call('send_unfreeze', { cardId, request: { text: request.text, voice: request.voice } }, isCase),
+  resend: (caseId: number, request: Channels): Promise<Result<Case>> =>
+    call('resend', { caseId, request: { text: request.text, voice: request.voice } }, isCase),
+  cancel: (caseId: number, reason: string): Promise<Result<Case>> =>
+    call('cancel', { caseId, request: { reason } }, isCase),
+  getCase: (caseId: number): Promise<Result<Case>> => call('get_case', { caseId }, isCase),
+  timeline: (caseId: number): Promise<Result<readonly AuditEntry[]>> =>
+    call('timeline', { caseId }, arrayOf(isAuditEntry)),
+  queue: (query: QueueQuery): Promise<Result<Page<Case>>> => call('queue', { query }, isPage(isCase)),
+  approve: (caseId: number): Promise<Result<Case>> => call('approve', { caseId }, isCase),
+  reject: (caseId: number, reason: string): Promise<Result<Case>> =>
+    call('reject', { caseId, request: { reason } }, isCase),
+  reassign: (caseId: number, username: string): Promise<Result<Case>> =>
+    call('reassign', { caseId, request: { username } }, isCase),
+  audit: (query: AuditQuery): Promise<Result<Page<AuditEntry>>> => call('audit', { query }, isPage(isAuditEntry)),
+  verifyAudit: (): Promise<Result<Chain>> => call('verify_audit', undefined, isChain),
+  voiceAudio: (messageId: number): Promise<Result<Uint8Array<ArrayBuffer>>> => audio('voice_audio', messageId),
+} as const;
+
+/** The shape of `desk`, for stand-ins. */
+export type DeskApi = typeof desk;
+
+export { audio as audioCommand };
