@@ -23,6 +23,7 @@ mod audit;
 mod postgres;
 pub mod records;
 mod rows;
+pub mod search;
 mod sqlite;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ use thiserror::Error;
 pub use audit::{AuditKey, GENESIS};
 pub use postgres::PgStore;
 pub use records::*;
+pub use search::{CustomerMatch, SearchTerm};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in storage. Messages never carry row contents.
@@ -80,6 +82,9 @@ pub struct CaseRecord {
     pub case: UnfreezeCase,
     /// When the one-time code was accepted (it is accepted once).
     pub code_used_at: Option<DateTime<Utc>>,
+    /// Whose case it is now, as an actor label (`agent:alice`): its opener
+    /// unless a supervisor gave it to someone else.
+    pub assigned_to: String,
 }
 
 /// The repository: reads outside a transaction, and [`Store::begin`] for a
@@ -108,6 +113,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn card_by_pan_digest(&self, digest: &[u8]) -> Result<Option<Card>>;
     /// A customer's cards, by id.
     async fn cards_of_customer(&self, id: CustomerId) -> Result<Vec<Card>>;
+    /// The cards of several customers, by customer then card id.
+    async fn cards_of_customers(&self, ids: &[CustomerId]) -> Result<Vec<Card>>;
+    /// Customers each term finds (at most `per_term` per term), by term,
+    /// then name (ASCII letters folded), then id. A customer several terms
+    /// find comes once for each. Every term is an index lookup.
+    async fn search_customers(
+        &self,
+        terms: &[SearchTerm],
+        per_term: u32,
+    ) -> Result<Vec<CustomerMatch>>;
     /// A card's status history, oldest first.
     async fn card_history(&self, id: CardId) -> Result<Vec<CardTransition>>;
 
@@ -118,7 +133,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The case whose customer session token has this keyed hash.
     async fn case_by_session_digest(&self, digest: &[u8]) -> Result<Option<CaseRecord>>;
     /// Cases, newest first, filtered.
-    async fn cases(&self, filter: &CaseFilter) -> Result<Vec<UnfreezeCase>>;
+    async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>>;
     /// A case's package.
     async fn package(&self, case: CaseId) -> Result<Option<Package>>;
 
@@ -201,6 +216,10 @@ pub trait Tx: Send {
     async fn lock_case(&mut self, id: CaseId) -> Result<Option<CaseRecord>>;
     /// Writes a case's state, attempts, expiry and update time.
     async fn save_case(&mut self, case: &UnfreezeCase) -> Result<()>;
+    /// Gives a case to another member of staff (an actor label,
+    /// `agent:bob`) and records when; the caller holds the case's lock
+    /// ([`Tx::lock_case`]) and has checked who may.
+    async fn assign_case(&mut self, id: CaseId, assignee: &str, at: DateTime<Utc>) -> Result<()>;
     /// Sets the keyed hash of the case's one-time code (and forgets any
     /// earlier code and session).
     async fn set_case_code(&mut self, id: CaseId, code_digest: &[u8]) -> Result<()>;

@@ -112,3 +112,10 @@ crate::sql::backend! {
         "SELECT setval(pg_get_serial_sequence('cards', 'id'), COALESCE((SELECT MAX(id) FROM cards), 0) + 1, false)",
     ],
 }
+
+crate::search::search_queries! {
+    store = PgStore,
+    db = sqlx::Postgres,
+    explain = "EXPLAIN ",
+    plan_column = "QUERY PLAN",
+}

@@ -286,6 +286,11 @@ pub struct CaseFilter {
     pub states: Vec<carddesk_domain::CaseState>,
     /// Only cases opened by this actor label.
     pub opened_by: Option<String>,
+    /// Only cases of these customers (all when empty).
+    pub customers: Vec<carddesk_domain::CustomerId>,
+    /// Only cases whose assignee (the opener, unless a supervisor gave the
+    /// case to someone else) is this actor label.
+    pub assigned_to: Option<String>,
     /// Only cases opened before this moment (older than some age).
     pub opened_before: Option<DateTime<Utc>>,
     /// Keyset pagination: only ids below this.

@@ -193,6 +193,7 @@ pub(crate) struct CaseRow {
     state: String,
     failed_attempts: i32,
     opened_by: String,
+    assignee: String,
     opened_at: i64,
     updated_at: i64,
     expires_at: Option<i64>,
@@ -219,6 +220,7 @@ impl TryFrom<CaseRow> for CaseRecord {
                 expires_at: r.expires_at.map(from_micros).transpose()?,
             },
             code_used_at: r.code_used_at.map(from_micros).transpose()?,
+            assigned_to: r.assignee,
         })
     }
 }

@@ -23,7 +23,7 @@ macro_rules! customer_columns {
 macro_rules! case_columns {
     () => {
         "id, card_id, customer_id, reason, credentials, needs_approval, state, failed_attempts, \
-         opened_by, opened_at, updated_at, expires_at, code_used_at"
+         opened_by, assignee, opened_at, updated_at, expires_at, code_used_at"
     };
 }
 
@@ -217,7 +217,36 @@ macro_rules! backend {
                 .transpose()
             }
 
-            async fn cases(&self, filter: &CaseFilter) -> Result<Vec<UnfreezeCase>> {
+            async fn cards_of_customers(&self, ids: &[CustomerId]) -> Result<Vec<Card>> {
+                let mut cards = Vec::new();
+                for chunk in ids.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "SELECT ", card_columns!(), " FROM cards WHERE customer_id IN ("
+                    ));
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.0);
+                    }
+                    q.push(") ORDER BY customer_id, id");
+                    cards.extend(convert::<_, Card>(
+                        q.build_query_as::<CardRow>().fetch_all(&self.pool).await?,
+                    )?);
+                }
+                // Chunks follow the caller's order of ids; the promise is
+                // the customers' order.
+                cards.sort_by_key(|c| (c.customer_id, c.id));
+                Ok(cards)
+            }
+
+            async fn search_customers(
+                &self,
+                terms: &[crate::search::SearchTerm],
+                per_term: u32,
+            ) -> Result<Vec<crate::search::CustomerMatch>> {
+                self.search_rows(terms, per_term).await
+            }
+
+            async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
                     "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE 1 = 1"
                 ));
@@ -232,6 +261,17 @@ macro_rules! backend {
                 if let Some(by) = &filter.opened_by {
                     q.push(" AND opened_by = ").push_bind(by.clone());
                 }
+                if !filter.customers.is_empty() {
+                    q.push(" AND customer_id IN (");
+                    let mut list = q.separated(", ");
+                    for id in &filter.customers {
+                        list.push_bind(id.0);
+                    }
+                    q.push(")");
+                }
+                if let Some(to) = &filter.assigned_to {
+                    q.push(" AND assignee = ").push_bind(to.clone());
+                }
                 if let Some(at) = filter.opened_before {
                     q.push(" AND opened_at < ").push_bind(micros(at));
                 }
@@ -239,9 +279,7 @@ macro_rules! backend {
                     q.push(" AND id < ").push_bind(before);
                 }
                 q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit));
-                let rows: Vec<CaseRecord> =
-                    convert(q.build_query_as::<CaseRow>().fetch_all(&self.pool).await?)?;
-                Ok(rows.into_iter().map(|r| r.case).collect())
+                convert(q.build_query_as::<CaseRow>().fetch_all(&self.pool).await?)
             }
 
             async fn package(&self, case: CaseId) -> Result<Option<Package>> {
@@ -614,6 +652,21 @@ macro_rules! backend {
                 .bind(c.id.0)
                 .execute(&mut *self.tx)
                 .await?;
+                Ok(())
+            }
+
+            async fn assign_case(
+                &mut self,
+                id: CaseId,
+                assignee: &str,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query("UPDATE unfreeze_cases SET assigned_to = $1, updated_at = $2 WHERE id = $3")
+                    .bind(assignee)
+                    .bind(micros(at))
+                    .bind(id.0)
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 

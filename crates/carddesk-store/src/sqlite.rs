@@ -92,3 +92,10 @@ crate::sql::backend! {
     audit_lock = None,
     sync_sequences = &[],
 }
+
+crate::search::search_queries! {
+    store = SqliteStore,
+    db = sqlx::Sqlite,
+    explain = "EXPLAIN QUERY PLAN ",
+    plan_column = "detail",
+}

@@ -804,6 +804,8 @@ async fn cases_insert_lock_save_round_trip(store: &dyn Store) {
     let record = CaseRecord {
         case: case.clone(),
         code_used_at: None,
+        // Nobody reassigned it: it is its opener's.
+        assigned_to: "agent:li".to_owned(),
     };
     assert_eq!(
         store.case(case.id).await.expect("read"),
@@ -935,6 +937,7 @@ async fn case_codes_and_sessions(store: &dyn Store) {
     let fresh = CaseRecord {
         case: case.clone(),
         code_used_at: None,
+        assigned_to: case.opened_by.clone(),
     };
     assert_eq!(
         store.case_by_code_digest(&code1).await.expect("by code"),
@@ -950,6 +953,7 @@ async fn case_codes_and_sessions(store: &dyn Store) {
     let used = CaseRecord {
         case: case.clone(),
         code_used_at: Some(used_at),
+        assigned_to: case.opened_by.clone(),
     };
     assert_eq!(
         store
@@ -1006,6 +1010,7 @@ async fn case_codes_and_sessions(store: &dyn Store) {
             .await
             .expect("by code"),
         Some(CaseRecord {
+            assigned_to: other.opened_by.clone(),
             case: other,
             code_used_at: None,
         })
@@ -1030,7 +1035,10 @@ async fn cases_filtered_and_paginated(store: &dyn Store) {
     let e = add_case(store, &open_case(&cards[3], &wang, at(5))).await;
     assert!(a.id < b.id && b.id < c.id && c.id < d.id && d.id < e.id);
 
-    let list = |filter: CaseFilter| async move { store.cases(&filter).await.expect("cases") };
+    let list = |filter: CaseFilter| async move {
+        let records = store.cases(&filter).await.expect("cases");
+        records.into_iter().map(|r| r.case).collect::<Vec<_>>()
+    };
     let all = CaseFilter {
         limit: 100,
         ..CaseFilter::default()
