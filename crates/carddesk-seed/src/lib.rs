@@ -7,32 +7,38 @@
 //! other). [`seed_large`] writes a bank of any size (a million cards in a
 //! few minutes) straight through the store's bulk inserts.
 //!
+//! [`DEMO_STAFF`] are the demo's two agents and supervisor
+//! ([`add_demo_staff`] adds them), and [`demo_facts`] what each demo
+//! customer knows about themselves, for the demo's customer phone.
+//!
 //! Everything is enrolled through `carddesk_processor::enrol`, so card
 //! numbers, ID numbers and passwords reach the database only protected.
 #![deny(missing_docs)]
 
+mod facts;
 pub mod people;
+mod staff;
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use carddesk_domain::{CardId, CardStatus, CustomerId, FreezeReason, Role, StaffMember};
+use carddesk_domain::{CardId, CardStatus, CustomerId, FreezeReason, StaffMember};
 use carddesk_processor::{Channels, Keyring, Processor, enrol, passwords};
 use carddesk_store::{NewCard, NewCustomer, Store};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+pub use facts::{DemoFacts, demo_facts};
 pub use people::{Person, PersonCard};
+pub use staff::{DEMO_STAFF, DemoStaff, add_demo_staff, demo_staff};
 
 /// Customers in the demo bank.
 pub const DEMO_CUSTOMERS: u64 = 300;
 
-/// The agent the demo's open cases are opened by.
+/// The agent the demo's open cases are opened by: the first of the demo
+/// staff, so the seeded cases are in a queue someone can sign in to.
 pub fn demo_agent() -> StaffMember {
-    StaffMember {
-        username: "demo.agent".to_owned(),
-        role: Role::Agent,
-    }
+    DEMO_STAFF[0].member()
 }
 
 /// What seeding did.
