@@ -1,0 +1,7 @@
+//! The scenarios, grouped by area, and the harness that runs each through
+//! both desks.
+
+mod access;
+mod flow;
+mod harness;
+mod search;
