@@ -82,18 +82,20 @@ function isEditable(target: EventTarget | null): boolean {
 
 /**
  * Binds `handlers` on `target`. A key without Ctrl, ⌘ or Alt (`/`, `?`) is
- * typing while a field has focus, so it only acts elsewhere.
+ * typing while a field has focus, so it only acts elsewhere; and nothing acts
+ * while `enabled()` says no (a dialog has the keyboard).
  */
 export function bindShortcuts(
   target: Window | HTMLElement,
   handlers: Partial<Record<ShortcutAction, (event: KeyboardEvent) => void>>,
+  enabled: () => boolean = () => true,
 ): () => void {
   const map: Record<string, (event: KeyboardEvent) => void> = {};
   for (const [action, handler] of Object.entries(handlers) as [ShortcutAction, (event: KeyboardEvent) => void][]) {
     for (const binding of BINDINGS[action]) {
       const plain = !/(\$mod|Control|Meta|Alt)\+/.test(binding) && binding !== 'F1';
       map[binding] = (event) => {
-        if (event.defaultPrevented || (plain && isEditable(event.target))) return;
+        if (event.defaultPrevented || !enabled() || (plain && isEditable(event.target))) return;
         event.preventDefault();
         handler(event);
       };

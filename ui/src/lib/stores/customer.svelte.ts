@@ -36,6 +36,8 @@ export class CustomerDesk {
   readonly #api: Pick<DeskApi, 'customer' | 'cardHistory' | 'preview'>;
   #customerSeq = 0;
   #cardSeq = 0;
+  /** The customer asked for last, so a failed opening can be retried. */
+  #customerId: number | null = null;
 
   constructor(api: Pick<DeskApi, 'customer' | 'cardHistory' | 'preview'>) {
     this.#api = api;
@@ -57,6 +59,7 @@ export class CustomerDesk {
   /** Opens a customer and selects the card the agent most likely called about. */
   async open(customerId: number): Promise<void> {
     const seq = ++this.#customerSeq;
+    this.#customerId = customerId;
     this.view = { status: 'loading' };
     this.selectedCardId = null;
     this.history = { status: 'idle' };
@@ -70,12 +73,12 @@ export class CustomerDesk {
     }
   }
 
-  /** Re-reads the customer on screen, keeping the selected card. */
+  /** Re-reads the customer on screen, keeping the selected card (or opens them again after a failure). */
   async reload(): Promise<void> {
-    const current = this.customerView;
-    if (current === null) return;
+    if (this.#customerId === null) return;
+    if (this.customerView === null) return this.open(this.#customerId);
     const seq = ++this.#customerSeq;
-    const answer = await this.#api.customer(current.customer.id);
+    const answer = await this.#api.customer(this.#customerId);
     if (seq !== this.#customerSeq || !answer.ok) return;
     this.view = { status: 'ready', value: answer.value };
   }
@@ -151,6 +154,7 @@ export class CustomerDesk {
   }
 
   close(): void {
+    this.#customerId = null;
     this.#customerSeq += 1;
     this.#cardSeq += 1;
     this.view = { status: 'idle' };
