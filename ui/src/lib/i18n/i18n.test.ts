@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { CARD_STATUSES, CASE_STATES, CREDENTIALS, ERROR_CODES, FREEZE_REASONS, MATCH_KINDS, OUTCOMES, ROLES } from '../api/wire';
 import { catalogue, detectLocale, I18n, LOCALES } from './index.svelte';
 
 const placeholders = (message: string): string[] => [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
@@ -35,5 +36,27 @@ describe('i18n', () => {
     expect(detectLocale(['fr-FR', 'zh-CN'])).toBe('zh-CN');
     expect(detectLocale(['fr-FR'])).toBe('en');
     expect(detectLocale([])).toBe('en');
+  });
+});
+
+
+describe('wire names in words', () => {
+  it('has a message for every name of every wire enum the screens show, in both languages', () => {
+    const keys = [
+      ...ERROR_CODES.map((c) => `error.${c}`),
+      'error.ipc_unavailable',
+      'error.bad_response',
+      ...CASE_STATES.map((s) => `case_state.${s}`),
+      ...CARD_STATUSES.map((s) => `card_status.${s}`),
+      ...FREEZE_REASONS.map((r) => `reason.${r}`),
+      ...MATCH_KINDS.map((m) => `match.${m}`),
+      ...CREDENTIALS.map((c) => `credential.${c}`),
+      ...OUTCOMES.map((o) => `outcome.${o}`),
+      ...ROLES.map((r) => `role.${r}`),
+    ];
+    for (const locale of LOCALES) {
+      const i18n = new I18n(locale);
+      for (const key of keys) expect(i18n.maybe(key), `${locale} ${key}`).not.toBeNull();
+    }
   });
 });
