@@ -144,7 +144,7 @@ impl IntoResponse for Refusal {
                 let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
                 let mut response = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    carddesk_wire::ErrorCode::RateLimited,
                     format!("too many requests; try again in {seconds} s"),
                 )
                 .into_response();
@@ -193,7 +193,7 @@ fn session_error(e: ProcessorError) -> ApiError {
     match e {
         ProcessorError::NotFound("session") => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            carddesk_wire::ErrorCode::Unauthenticated,
             "open your unfreeze code first",
         ),
         other => other.into(),

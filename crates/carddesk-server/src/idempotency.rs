@@ -61,7 +61,7 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            carddesk_wire::ErrorCode::TooLarge,
             "the request body is too large",
         )
         .into_response()
@@ -89,7 +89,7 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
         if first.request_digest != digest {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+                carddesk_wire::ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request",
             )
             .into_response());
@@ -122,7 +122,7 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            carddesk_wire::ErrorCode::Internal,
             "the answer was too large to keep",
         )
         .into_response()

@@ -1,6 +1,8 @@
-//! The HTTP face of the processor: the agent API (`/api/agent`), the
-//! customer API (`/api/customer`), and the `carddesk-server` binary that
-//! serves them over SQLite or PostgreSQL.
+//! The HTTP face of the processor: the agent API (`/api/agent`, the desk
+//! of `carddesk_wire::Desk` over HTTP, each handler a thin adapter over
+//! the processor's `LocalDesk`), the customer API (`/api/customer`) and
+//! pages, and the `carddesk-server` binary that serves them over SQLite
+//! or PostgreSQL.
 //!
 //! [`app`] builds the router from a state and knows nothing of sockets, so
 //! tests drive it on a listener of their own; [`serve`] runs it until a
@@ -10,7 +12,6 @@
 pub mod agent;
 pub mod config;
 pub mod customer;
-pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -40,11 +41,17 @@ pub const MAX_BODY: usize = 16 * 1024;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    app_with_events(state, live::EventLog::new())
+}
+
+/// The whole application, its live events numbered by `log` (which the
+/// server closes on shutdown, ending the open streams).
+fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>) -> Router {
     Router::new()
         .nest(
-            "/api/agent",
+            carddesk_wire::routes::PREFIX,
             agent::routes()
-                .merge(live::routes())
+                .merge(live::routes(log))
                 .method_not_allowed_fallback(method_not_allowed),
         )
         .nest(
@@ -56,7 +63,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async {
             error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
-                "not_found",
+                carddesk_wire::ErrorCode::NotFound,
                 "no such endpoint",
             )
         })
@@ -84,7 +91,7 @@ pub fn app(state: AppState) -> Router {
 async fn method_not_allowed() -> error::ApiError {
     error::ApiError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        carddesk_wire::ErrorCode::MethodNotAllowed,
         "this endpoint does not take that method",
     )
 }
@@ -112,13 +119,16 @@ pub async fn serve_tls(
 ) -> std::io::Result<()> {
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
+    let log = live::EventLog::new();
+    let closer = log.clone();
     tokio::spawn(async move {
         shutdown.await;
+        closer.close();
         stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
     axum_server::from_tcp_rustls(listener.into_std()?, tls)?
         .handle(handle)
-        .serve(app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .serve(app_with_events(state, log).into_make_service_with_connect_info::<SocketAddr>())
         .await
 }
 
@@ -129,10 +139,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let log = live::EventLog::new();
+    let closer = log.clone();
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app_with_events(state, log).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        // Event streams last as long as their sessions: end them, or the
+        // graceful shutdown would wait for every console to sign out.
+        closer.close();
+    })
     .await
 }

@@ -1,97 +1,326 @@
 //! Live events for consoles, as server-sent events: a case's progress and
 //! the queues' changes, within a fraction of a second of the change, from
 //! whichever server process made it (see `carddesk_processor::events`).
+//!
+//! Who may listen, and for how long, is the desk's: each connection opens
+//! `Desk::events` for its session and ends when that stream does (the
+//! session was signed out or ran out). Resuming is the transport's: an
+//! [`EventLog`] numbers the processor's events as this process hears them
+//! and keeps the latest [`KEPT`] in memory, so a console that reconnects
+//! with `Last-Event-ID` gets exactly what it missed, filtered as it asked.
+//! An id the log cannot resume from (too old, or given by another server
+//! process, whose numbers mean nothing here) gets `resync` first: the
+//! console re-reads its screen rather than trust a gap.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
-use carddesk_processor::Event;
-use futures::Stream;
-use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use axum::{Extension, Router};
+use carddesk_processor::Processor;
+use carddesk_wire::{Desk, DeskEvent, EventFilter, EventStream, routes};
+use futures::{Stream, StreamExt};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
 
 use crate::AppState;
-use crate::extract::{QueryOf, Staff};
+use crate::error::ApiResult;
+use crate::extract::{Origin, QueryOf, StaffToken};
 
-/// The live routes, under `/api/agent`.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/events", get(events))
+/// How many recent events the log keeps for reconnects: at a few events
+/// per case step, minutes of a busy desk.
+pub const KEPT: usize = 4096;
+/// How far a slow connection may fall behind before it gets `resync`.
+const BACKLOG: usize = 1024;
+/// How often an idle stream sends a comment, so proxies keep it open and
+/// the client can tell a quiet desk from a dead connection.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The live routes, under `/api/agent`, reading `log`.
+pub fn routes(log: Arc<EventLog>) -> Router<AppState> {
+    Router::new()
+        .route(routes::EVENTS, get(events))
+        .layer(Extension(log))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct Filter {
-    /// Only this case's events.
-    case: Option<i64>,
+/// An event and its number in the log.
+type Numbered = (u64, DeskEvent);
+
+/// The recent events of this process, numbered.
+#[derive(Debug)]
+pub struct EventLog {
+    /// Random per log: ids carry it, so an id from another process (or an
+    /// earlier run of this one) is never mistaken for one of ours.
+    epoch: String,
+    ring: Mutex<Ring>,
+    live: broadcast::Sender<Numbered>,
+    started: AtomicBool,
+    closing: watch::Sender<bool>,
 }
 
-/// The SSE form of an event: its kind as the event name, its fields as
-/// JSON data.
-fn to_sse(event: &Event) -> SseEvent {
-    let (name, data) = match event {
-        Event::CaseChanged { case_id, state } => (
-            "case",
-            serde_json::json!({ "case_id": case_id.0, "state": state.as_str() }),
-        ),
-        Event::AttemptFailed { case_id, remaining } => (
-            "attempt",
-            serde_json::json!({ "case_id": case_id.0, "remaining": remaining }),
-        ),
-        Event::CardChanged { card_id, status } => (
-            "card",
-            serde_json::json!({ "card_id": card_id.0, "status": status.as_str() }),
-        ),
-        Event::InstructionQueued { case_id, outbox_id } => (
-            "instruction",
-            serde_json::json!({ "case_id": case_id.0, "outbox_id": outbox_id }),
-        ),
-    };
-    SseEvent::default().event(name).data(data.to_string())
+#[derive(Debug)]
+struct Ring {
+    /// The number the next event gets; numbers start at 1.
+    next: u64,
+    entries: VecDeque<Numbered>,
 }
 
-fn case_of(event: &Event) -> Option<i64> {
-    match event {
-        Event::CaseChanged { case_id, .. }
-        | Event::AttemptFailed { case_id, .. }
-        | Event::InstructionQueued { case_id, .. } => Some(case_id.0),
-        Event::CardChanged { .. } => None,
+impl EventLog {
+    /// An empty log. It starts listening with its first watcher.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            epoch: format!("{:08x}", rand::random::<u32>()),
+            ring: Mutex::new(Ring {
+                next: 1,
+                entries: VecDeque::new(),
+            }),
+            live: broadcast::channel(BACKLOG).0,
+            started: AtomicBool::new(false),
+            closing: watch::channel(false).0,
+        })
+    }
+
+    /// Ends every stream (the server is shutting down: open streams
+    /// would hold a graceful shutdown forever).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Subscribes the log to `processor`'s events, once. The task ends
+    /// when the processor's events do, or when the log is dropped.
+    fn start(self: &Arc<Self>, processor: &Processor) {
+        if self.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let receiver = processor.events().subscribe();
+        tokio::spawn(fill(Arc::downgrade(self), receiver));
+    }
+
+    fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
+        // A panic while holding the lock leaves the ring consistent (each
+        // change is one push or pop), so a poisoned lock is still usable.
+        self.ring
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn push(&self, event: DeskEvent) {
+        let mut ring = self.ring();
+        let seq = ring.next;
+        ring.next += 1;
+        ring.entries.push_back((seq, event.clone()));
+        if ring.entries.len() > KEPT {
+            ring.entries.pop_front();
+        }
+        // Sent under the lock, so a connection that snapshots the ring and
+        // subscribes under it sees every event once.
+        let _ = self.live.send((seq, event));
+    }
+
+    /// The number of the latest event (0 before the first).
+    fn head(&self) -> u64 {
+        self.ring().next - 1
+    }
+
+    /// A connection's start: what to replay after `last_id` (or `resync`
+    /// when that cannot be done), the live feed, and the latest number
+    /// already covered.
+    fn connect(
+        &self,
+        last_id: Option<&str>,
+        filter: EventFilter,
+    ) -> (VecDeque<Numbered>, broadcast::Receiver<Numbered>, u64) {
+        let ring = self.ring();
+        let live = self.live.subscribe();
+        let head = ring.next - 1;
+        let Some(last_id) = last_id else {
+            return (VecDeque::new(), live, head);
+        };
+        let oldest = ring.entries.front().map_or(ring.next, |(seq, _)| *seq);
+        let resumable = self
+            .parse(last_id)
+            .filter(|seen| (oldest - 1..=head).contains(seen));
+        let ready = match resumable {
+            Some(seen) => ring
+                .entries
+                .iter()
+                .filter(|(seq, event)| *seq > seen && filter.admits(event))
+                .cloned()
+                .collect(),
+            None => VecDeque::from([(head, DeskEvent::Resync)]),
+        };
+        (ready, live, head)
+    }
+
+    /// The number in one of our ids (`<epoch>-<number>`).
+    fn parse(&self, id: &str) -> Option<u64> {
+        let (epoch, seq) = id.split_once('-')?;
+        (epoch == self.epoch).then(|| seq.parse().ok()).flatten()
+    }
+
+    fn sse(&self, (seq, event): &Numbered) -> SseEvent {
+        let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
+        SseEvent::default()
+            .id(format!("{}-{seq}", self.epoch))
+            .event(event.kind())
+            .data(data)
     }
 }
 
-#[utoipa::path(get, path = "/api/agent/events", params(Filter), security(("bearer" = [])), responses((status = 200, description = "server-sent events: case, attempt, card, instruction, resync", content_type = "text/event-stream", body = String), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
-async fn events(
-    State(s): State<AppState>,
-    _staff: Staff,
-    QueryOf(filter): QueryOf<Filter>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let receiver = s.processor.events().subscribe();
-    let stream = futures::stream::unfold(receiver, move |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) => {
-                    if filter.case.is_some_and(|c| case_of(&event) != Some(c)) {
-                        continue;
+/// Numbers the processor's events into the log.
+async fn fill(log: Weak<EventLog>, mut receiver: broadcast::Receiver<carddesk_processor::Event>) {
+    loop {
+        let event = match receiver.recv().await {
+            Ok(event) => carddesk_processor::desk::convert::event(&event),
+            // The log itself fell behind: whoever replays across the gap
+            // must re-read.
+            Err(RecvError::Lagged(_)) => DeskEvent::Resync,
+            Err(RecvError::Closed) => return,
+        };
+        let Some(log) = log.upgrade() else { return };
+        log.push(event);
+    }
+}
+
+/// One connection's events.
+struct Connection {
+    log: Arc<EventLog>,
+    filter: EventFilter,
+    ready: VecDeque<Numbered>,
+    live: broadcast::Receiver<Numbered>,
+    /// The latest number replayed or skipped: the live feed may repeat it.
+    seen: u64,
+    /// The desk's stream: only its end matters (the session is over).
+    session: EventStream,
+    closing: watch::Receiver<bool>,
+}
+
+async fn next(mut c: Connection) -> Option<(Result<SseEvent, Infallible>, Connection)> {
+    loop {
+        if let Some(numbered) = c.ready.pop_front() {
+            let event = c.log.sse(&numbered);
+            return Some((Ok(event), c));
+        }
+        tokio::select! {
+            _ = c.closing.wait_for(|closing| *closing) => return None,
+            // The session is over when the desk's stream ends.
+            still = c.session.next() => { still.as_ref()?; }
+            got = c.live.recv() => match got {
+                Ok((seq, event)) => {
+                    if seq > c.seen {
+                        c.seen = seq;
+                        if c.filter.admits(&event) {
+                            c.ready.push_back((seq, event));
+                        }
                     }
-                    return Some((Ok(to_sse(&event)), receiver));
                 }
-                // The watcher fell behind: tell it to re-read rather than
-                // pretend nothing was missed.
+                // This connection fell behind: tell it to re-read rather
+                // than pretend nothing was missed, and go on from now.
                 Err(RecvError::Lagged(_)) => {
-                    return Some((Ok(SseEvent::default().event("resync").data("{}")), receiver));
+                    c.seen = c.log.head();
+                    c.ready.push_back((c.seen, DeskEvent::Resync));
                 }
                 Err(RecvError::Closed) => return None,
-            }
+            },
         }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    }
+}
+
+#[utoipa::path(get, path = routes::EVENTS, context_path = routes::PREFIX, params(EventFilter,
+        ("Last-Event-ID" = Option<String>, Header, description = "the `id` of the last event seen: the stream resumes after it, or starts with `resync`")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "server-sent events: `event` is the kind, `data` the DeskEvent's JSON, `id` resumes", content_type = "text/event-stream", body = DeskEvent), crate::agent::Refused))]
+async fn events(
+    State(s): State<AppState>,
+    Extension(log): Extension<Arc<EventLog>>,
+    Origin(origin): Origin,
+    StaffToken(token): StaffToken,
+    QueryOf(filter): QueryOf<EventFilter>,
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let session = crate::agent::desk(&s, origin)
+        .events(&token, filter)
+        .await?;
+    log.start(&s.processor);
+    let last_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let (ready, live, seen) = log.connect(last_id, filter);
+    let connection = Connection {
+        closing: log.closing.subscribe(),
+        log,
+        filter,
+        ready,
+        live,
+        seen,
+        session,
+    };
+    let stream = futures::stream::unfold(connection, next);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
 /// The live events' OpenAPI paths.
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(paths(events))]
 pub struct LiveApi;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(case_id: i64) -> DeskEvent {
+        DeskEvent::Case {
+            case_id,
+            state: carddesk_wire::CaseState::Marked,
+        }
+    }
+
+    #[test]
+    fn resumes_after_a_known_id_and_resyncs_otherwise() {
+        let log = EventLog::new();
+        for id in 1..=3 {
+            log.push(case(id));
+        }
+        let id = |seq: u64| format!("{}-{seq}", log.epoch);
+        let all = EventFilter::default();
+
+        let (ready, _, seen) = log.connect(Some(&id(1)), all);
+        assert_eq!(ready, [(2, case(2)), (3, case(3))]);
+        assert_eq!(seen, 3);
+        let (ready, _, _) = log.connect(Some(&id(3)), all);
+        assert!(ready.is_empty(), "nothing missed");
+        let (ready, _, _) = log.connect(Some(&id(0)), all);
+        assert_eq!(ready.len(), 3, "everything kept since the start");
+        let (ready, _, _) = log.connect(Some(&id(2)), EventFilter { case: Some(1) });
+        assert!(ready.is_empty(), "the filter holds for replays");
+
+        for unknown in [
+            id(4),
+            "00000000-1".to_owned(),
+            "garbage".to_owned(),
+            String::new(),
+        ] {
+            let (ready, _, _) = log.connect(Some(&unknown), all);
+            assert_eq!(ready, [(3, DeskEvent::Resync)], "{unknown:?}");
+        }
+        let (ready, _, _) = log.connect(None, all);
+        assert!(ready.is_empty(), "a fresh stream starts now");
+    }
+
+    #[test]
+    fn keeps_only_the_latest_events() {
+        let log = EventLog::new();
+        for id in 0..i64::try_from(KEPT).expect("small") + 10 {
+            log.push(case(id));
+        }
+        let id = |seq: u64| format!("{}-{seq}", log.epoch);
+        let (ready, _, _) = log.connect(Some(&id(5)), EventFilter::default());
+        assert_eq!(ready[0].1, DeskEvent::Resync, "too old to resume");
+        let (ready, _, _) = log.connect(Some(&id(10)), EventFilter::default());
+        assert_eq!(ready.len(), KEPT, "the oldest kept is 11");
+    }
+}

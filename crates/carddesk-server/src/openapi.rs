@@ -11,7 +11,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 #[openapi(
     info(
         title = "CardDesk processor",
-        description = "Remote card unfreeze: the agent API (staff sessions, role-checked) and the customer API. Errors are {code, message}; mutating calls accept an Idempotency-Key header."
+        description = "Remote card unfreeze: the agent API (the desk over HTTP: staff sessions, the roles and audit decided by the processor) and the customer API. Errors are {code, message} with a stable code; mutating calls accept an Idempotency-Key header; live events resume with Last-Event-ID."
     ),
     modifiers(&BearerAuth)
 )]

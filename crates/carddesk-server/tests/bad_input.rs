@@ -79,7 +79,8 @@ async fn agent_edges(app: &TestApp) {
         .as_i64()
         .expect("id");
     let token = Some(agent.as_str());
-    let before = app.raw.snapshot().await;
+    let audit_before = app.audit_head().await;
+    let before = app.raw.snapshot_but_audit().await;
 
     let search = "/api/agent/customers/search";
     let instruct = format!("/api/agent/cases/{case}/instructions");
@@ -89,13 +90,13 @@ async fn agent_edges(app: &TestApp) {
 
     // Malformed JSON.
     for body in [
-        "{\"phone\":",
-        "{phone: \"+8613910000011\"}",
-        "{\"phone\":\"+8613910000011\"} trailing",
-        "\u{feff}{\"phone\":\"+8613910000011\"}",
+        "{\"query\":",
+        "{query: \"+8613910000011\"}",
+        "{\"query\":\"+8613910000011\"} trailing",
+        "\u{feff}{\"query\":\"+8613910000011\"}",
         "",
         "nul\u{0}l",
-        "{\"phone\":\"+8613910000011\",}",
+        "{\"query\":\"+8613910000011\",}",
     ] {
         post_raw(app, search, token, JSON, body)
             .await
@@ -110,7 +111,7 @@ async fn agent_edges(app: &TestApp) {
 
     // Oversized: beyond 16 KiB, whatever the content, and far beyond.
     let padding = "9".repeat(17 * 1024);
-    let big = format!("{{\"phone\":\"+86139{padding}\"}}");
+    let big = format!("{{\"query\":\"+86139{padding}\"}}");
     post_raw(app, search, token, JSON, big.clone())
         .await
         .error(413, "too_large");
@@ -141,15 +142,17 @@ async fn agent_edges(app: &TestApp) {
 
     // Wrong types.
     for body in [
-        json!({ "phone": 8613910000011_i64 }),
-        json!({ "phone": ["+8613910000011"] }),
-        json!({ "phone": { "number": "+8613910000011" } }),
-        json!({ "customer_id": "1" }),
-        json!({ "customer_id": 1.5 }),
-        json!({ "customer_id": 1e300 }),
-        json!({ "customer_id": 1e20 }),
-        json!({ "customer_id": -0.0 }),
-        json!([{ "phone": "+8613910000011" }]),
+        json!({ "query": 8613910000011_i64 }),
+        json!({ "query": ["+8613910000011"] }),
+        json!({ "query": { "number": "+8613910000011" } }),
+        json!({ "query": null }),
+        json!({ "query": "Customer", "limit": "1" }),
+        json!({ "query": "Customer", "limit": 1.5 }),
+        json!({ "query": "Customer", "limit": 1e300 }),
+        json!({ "query": "Customer", "limit": 1e20 }),
+        json!({ "query": "Customer", "limit": -1 }),
+        json!({ "query": "Customer", "limit": -0.0 }),
+        json!([{ "query": "+8613910000011" }]),
         json!("+8613910000011"),
         json!(null),
         json!(42),
@@ -193,9 +196,9 @@ async fn agent_edges(app: &TestApp) {
         .await
         .error(400, "invalid_input");
     assert!(message.contains("unknown field"), "{message}");
-    assert!(message.contains("`phone`"), "{message}");
+    assert!(message.contains("`query`"), "{message}");
     assert!(!message.contains("secret_field_name"), "{message}");
-    let message = post_raw(app, search, token, JSON, "{\"phone\":")
+    let message = post_raw(app, search, token, JSON, "{\"query\":")
         .await
         .error(400, "invalid_input");
     assert!(message.contains("not valid JSON"), "{message}");
@@ -204,7 +207,7 @@ async fn agent_edges(app: &TestApp) {
     app.post(
         search,
         token,
-        &json!({ "phone": person.phone, "role": "admin" }),
+        &json!({ "query": person.phone, "role": "admin" }),
     )
     .await
     .error(400, "invalid_input");
@@ -243,7 +246,7 @@ async fn agent_edges(app: &TestApp) {
     ));
 
     // No content type, or the wrong one.
-    let good = json!({ "phone": person.phone }).to_string();
+    let good = json!({ "query": person.phone }).to_string();
     post_raw(app, search, token, None, good.clone())
         .await
         .error(415, "invalid_input");
@@ -255,7 +258,7 @@ async fn agent_edges(app: &TestApp) {
         search,
         token,
         Some("application/x-www-form-urlencoded"),
-        "phone=%2B8613910000011",
+        "query=%2B8613910000011",
     )
     .await
     .error(415, "invalid_input");
@@ -268,17 +271,29 @@ async fn agent_edges(app: &TestApp) {
     )
     .await
     .error(415, "invalid_input");
-    // A well-formed search still works (it is a read).
+    // A well-formed search still works (it is a read, and audited).
     let found = post_raw(app, search, token, JSON, good).await.ok();
-    assert_eq!(found[0]["id"], person.id.0);
+    assert_eq!(found["hits"][0]["customer"]["id"], person.id.0);
+    let mut searches = 1;
 
-    // Control characters, very long strings, injection attempts, in every
-    // lookup field, and in reasons.
+    // Control characters, very long strings, injection attempts, as the
+    // search, and in reasons. A search is free text, so one that can be a
+    // name is searched for, and finds nobody; any other is refused. The
+    // answer never repeats it.
     for hostile in hostile_strings() {
-        for field in ["phone", "id_number", "card_number"] {
-            app.post(search, token, &json!({ field: hostile }))
-                .await
-                .error(400, "invalid_input");
+        let answer = app.post(search, token, &json!({ "query": hostile })).await;
+        let can_be_a_name = !hostile.trim().is_empty()
+            && hostile.trim().chars().count() <= 64
+            && !hostile.chars().any(char::is_control);
+        if answer.status == 200 && can_be_a_name {
+            assert_eq!(answer.json()["hits"], json!([]), "{hostile:?}");
+            searches += 1;
+        } else {
+            let message = answer.error(400, "invalid_input");
+            assert!(
+                hostile.trim().chars().count() < 3 || !message.contains(hostile.trim()),
+                "{message}"
+            );
         }
         if hostile.trim().is_empty()
             || hostile.chars().any(char::is_control)
@@ -307,17 +322,27 @@ async fn agent_edges(app: &TestApp) {
             .await;
         page.error(400, "invalid_input");
     }
-    // Several lookup keys at once, or none.
-    app.post(
-        search,
-        token,
-        &json!({ "phone": person.phone, "id_number": person.id_number }),
-    )
-    .await
-    .error(400, "invalid_input");
+    // No search, or a page size out of bounds.
     app.post(search, token, &json!({}))
         .await
         .error(400, "invalid_input");
+    for limit in [0, 51, 1_000_000] {
+        app.post(
+            search,
+            token,
+            &json!({ "query": person.phone, "limit": limit }),
+        )
+        .await
+        .error(400, "invalid_input");
+    }
+    // A page size beyond u32 is a wrong type, before the desk sees it.
+    app.post(
+        search,
+        token,
+        &json!({ "query": person.phone, "limit": 1_u64 << 40 }),
+    )
+    .await
+    .error(400, "invalid_input");
     // Instructions through no channel.
     app.post(
         &instruct_marked,
@@ -369,7 +394,29 @@ async fn agent_edges(app: &TestApp) {
     .await
     .error(400, "invalid_input");
 
-    assert_eq!(app.raw.snapshot().await, before, "nothing changed");
+    assert_eq!(
+        app.raw.snapshot_but_audit().await,
+        before,
+        "nothing changed"
+    );
+    // But the audit log, which holds one entry per search made, and none
+    // for what was refused as malformed.
+    let audited = app.audit_after(audit_before).await;
+    assert_eq!(audited.len(), searches, "{audited:?}");
+    assert!(
+        audited.iter().all(|(actor, action, object, outcome)| (
+            actor.as_str(),
+            action.as_str(),
+            object.as_str(),
+            outcome.as_str()
+        ) == (
+            "agent:alice",
+            "customer.searched",
+            "customers",
+            "success"
+        )),
+        "{audited:?}"
+    );
     assert_eq!(app.case(marked).await.case.state, CaseState::Marked);
     assert_eq!(app.case(case).await.case.state, CaseState::Instructed);
 }
@@ -522,6 +569,11 @@ async fn paths_and_endpoints(app: &TestApp) {
         (format!("/api/agent/cases/{missing_case}"), a),
         (format!("/api/agent/cases/{missing_case}/timeline"), a),
         (format!("/api/agent/cards/{missing_card}/history"), a),
+        (
+            format!("/api/agent/cards/{missing_card}/instruction-preview"),
+            a,
+        ),
+        (format!("/api/agent/customers/{}", person.id.0 + 1_000), a),
         ("/api/agent/cases/-1".to_owned(), a),
         ("/api/agent/cases/0".to_owned(), a),
         (format!("/api/agent/cases/{}", i64::MAX), a),
@@ -540,6 +592,21 @@ async fn paths_and_endpoints(app: &TestApp) {
             format!("/api/agent/cases/{missing_case}/cancel"),
             a,
             Some(json!({ "reason": "gone" })),
+        ),
+        (
+            format!("/api/agent/cards/{missing_card}/remote-unfreeze"),
+            a,
+            Some(json!({ "text": true, "voice": false })),
+        ),
+        (
+            format!("/api/agent/cases/{missing_case}/resend"),
+            a,
+            Some(json!({ "text": true, "voice": false })),
+        ),
+        (
+            format!("/api/agent/cases/{missing_case}/reassign"),
+            s,
+            Some(json!({ "username": "alice" })),
         ),
         (format!("/api/agent/cases/{missing_case}/approve"), s, None),
         (
@@ -575,6 +642,18 @@ async fn paths_and_endpoints(app: &TestApp) {
             .await
             .error(400, "invalid_input");
         app.post_empty(&format!("/api/agent/cases/{segment}/package"), a)
+            .await
+            .error(400, "invalid_input");
+        app.get(&format!("/api/agent/customers/{segment}"), a)
+            .await
+            .error(400, "invalid_input");
+        app.get(
+            &format!("/api/agent/cards/{segment}/instruction-preview"),
+            a,
+        )
+        .await
+        .error(400, "invalid_input");
+        app.get(&format!("/api/agent/outbox/{segment}/audio"), a)
             .await
             .error(400, "invalid_input");
     }
@@ -668,9 +747,12 @@ async fn another_cases_session(app: &TestApp) {
     app.get(&format!("/api/agent/cases/{their_case}"), Some(&my_session))
         .await
         .error(401, "unauthenticated");
-    app.post_empty(
+    // (The body is well-formed: the desk, which knows sessions, sees the
+    // request only once the transport has parsed it.)
+    app.post(
         &format!("/api/agent/cases/{their_case}/cancel"),
         Some(&my_session),
+        &json!({ "reason": "not theirs to cancel" }),
     )
     .await
     .error(401, "unauthenticated");

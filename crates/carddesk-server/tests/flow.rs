@@ -57,17 +57,23 @@ async fn whole_flow(app: &TestApp) {
         .post(
             "/api/agent/customers/search",
             Some(&agent),
-            &json!({ "phone": person.phone }),
+            &json!({ "query": person.phone }),
         )
         .await;
-    let customers = found.ok();
+    let results = found.ok();
     assert!(!contains(&found.body, person.cards[0].number.as_bytes()));
     assert!(!contains(&found.body, person.id_number.as_bytes()));
     assert!(!contains(&found.body, person.phone.as_bytes()));
-    let customers = customers.as_array().expect("a list");
-    assert_eq!(customers.len(), 1);
-    assert_eq!(customers[0]["id"], person.id.0);
-    let cards = customers[0]["cards"].as_array().expect("cards");
+    assert_eq!(results["truncated"], false);
+    let hits = results["hits"].as_array().expect("a list");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["matched_by"], "phone");
+    assert_eq!(hits[0]["open_cases"], json!([]));
+    let customer = &hits[0]["customer"];
+    assert_eq!(customer["id"], person.id.0);
+    assert_eq!(customer["language"], "en");
+    assert_eq!(customer["name"], "Customer 1");
+    let cards = customer["cards"].as_array().expect("cards");
     assert_eq!(cards.len(), 2);
     let frozen_card = &cards[0];
     assert_eq!(frozen_card["id"], card.0);
@@ -92,6 +98,9 @@ async fn whole_flow(app: &TestApp) {
     assert_eq!(marked["card_id"], card.0);
     assert_eq!(marked["customer_id"], person.id.0);
     assert_eq!(marked["opened_by"], "agent:alice");
+    assert_eq!(marked["assigned_to"], "agent:alice");
+    assert_eq!(marked["attempts_left"], 3);
+    assert_eq!(marked["failed_attempts"], 0);
     assert_eq!(marked["needs_approval"], false);
     let case = marked["id"].as_i64().expect("case id");
     assert_eq!(app.case(case).await.case.state, CaseState::Marked);
@@ -209,6 +218,7 @@ async fn whole_flow(app: &TestApp) {
         .ok();
     assert_eq!(seen["state"], "unfrozen");
     assert_eq!(seen["failed_attempts"], 0);
+    assert_eq!(seen["attempts_left"], 3);
 
     let history = app
         .get(
@@ -484,16 +494,16 @@ async fn approval(app: &TestApp) {
         )
         .await;
 
-    let found = app
-        .post(
-            "/api/agent/customers/search",
+    let view = app
+        .get(
+            &format!("/api/agent/customers/{}", person.id.0),
             Some(&agent),
-            &json!({ "customer_id": person.id.0 }),
         )
         .await
         .ok();
+    assert_eq!(view["customer"]["id"], person.id.0);
     assert_eq!(
-        found[0]["cards"][0]["remote_unfreeze"]["supervisor_approval"],
+        view["customer"]["cards"][0]["remote_unfreeze"]["supervisor_approval"],
         true
     );
 
@@ -520,7 +530,8 @@ async fn approval(app: &TestApp) {
         CardStatus::Frozen { .. }
     ));
 
-    let audit_before = app.raw.count("FROM audit_log").await;
+    let audit_before = app.audit_head().await;
+    let before = app.raw.snapshot_but_audit().await;
     app.post_empty(&format!("/api/agent/cases/{case}/approve"), Some(&agent))
         .await
         .error(403, "forbidden");
@@ -532,7 +543,26 @@ async fn approval(app: &TestApp) {
     .await
     .error(403, "forbidden");
     assert_eq!(app.case(case).await.case.state, CaseState::Verified);
-    assert_eq!(app.raw.count("FROM audit_log").await, audit_before);
+    // Nothing changed but the audit log, which names the refusals.
+    assert_eq!(app.raw.snapshot_but_audit().await, before);
+    let object = format!("case:{case}");
+    assert_eq!(
+        app.audit_after(audit_before).await,
+        [
+            (
+                "agent:alice".into(),
+                "desk.approve".into(),
+                object.clone(),
+                "refused".into()
+            ),
+            (
+                "agent:alice".into(),
+                "desk.reject".into(),
+                object,
+                "refused".into()
+            ),
+        ]
+    );
 
     let approved = app
         .post_empty(&format!("/api/agent/cases/{case}/approve"), Some(&checker))
@@ -586,13 +616,17 @@ async fn approval(app: &TestApp) {
     );
 }
 
-/// Roles are enforced by the server: an agent cannot read or verify the
-/// audit log, nor approve or reject; a supervisor can read it.
+/// Roles are enforced behind the server, by the desk, and every refusal
+/// is audited: an agent cannot read or verify the audit log, nor approve,
+/// reject or reassign; an admin sees no customer data; a supervisor and
+/// an admin can read the audit log.
 async fn roles(app: &TestApp) {
     let agent = app.staff("alice", Role::Agent).await;
     let supervisor = app.staff("sam", Role::Supervisor).await;
     let admin = app.staff("ada", Role::Admin).await;
-    let before = app.raw.snapshot().await;
+    let person = app.enrol(6, &[frozen(FreezeReason::WrongPinLimit)]).await;
+    let audit_before = app.audit_head().await;
+    let before = app.raw.snapshot_but_audit().await;
     app.get("/api/agent/audit", Some(&agent))
         .await
         .error(403, "forbidden");
@@ -602,7 +636,59 @@ async fn roles(app: &TestApp) {
     app.get("/api/agent/audit?object=policy", Some(&agent))
         .await
         .error(403, "forbidden");
-    assert_eq!(app.raw.snapshot().await, before);
+    app.post(
+        "/api/agent/cases/1/reassign",
+        Some(&agent),
+        &json!({ "username": "sam" }),
+    )
+    .await
+    .error(403, "forbidden");
+    let customer = format!("/api/agent/customers/{}", person.id.0);
+    app.get(&customer, Some(&admin))
+        .await
+        .error(403, "forbidden");
+    app.post(
+        "/api/agent/customers/search",
+        Some(&admin),
+        &json!({ "query": person.phone }),
+    )
+    .await
+    .error(403, "forbidden");
+    app.post_empty(
+        &format!("/api/agent/cards/{}/cases", person.card(0).0),
+        Some(&admin),
+    )
+    .await
+    .error(403, "forbidden");
+    assert_eq!(app.raw.snapshot_but_audit().await, before);
+    let refused = |actor: &str, action: &str, object: &str| {
+        (
+            actor.to_owned(),
+            action.to_owned(),
+            object.to_owned(),
+            "refused".to_owned(),
+        )
+    };
+    assert_eq!(
+        app.audit_after(audit_before).await,
+        [
+            refused("agent:alice", "desk.audit", "audit"),
+            refused("agent:alice", "desk.audit_verify", "audit"),
+            refused("agent:alice", "desk.audit", "audit"),
+            refused("agent:alice", "desk.reassign", "case:1"),
+            refused(
+                "admin:ada",
+                "desk.customer",
+                &format!("customer:{}", person.id.0)
+            ),
+            refused("admin:ada", "desk.search", "customers"),
+            refused(
+                "admin:ada",
+                "desk.mark",
+                &format!("card:{}", person.card(0).0)
+            ),
+        ]
+    );
 
     for token in [&supervisor, &admin] {
         let page = app.get("/api/agent/audit?limit=2", Some(token)).await.ok();

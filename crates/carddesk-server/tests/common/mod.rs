@@ -96,7 +96,19 @@ impl RawDb {
         }
         out
     }
+
+    /// [`RawDb::snapshot`] without the audit log's row count: for requests
+    /// whose only trace must be their audit entries (read with
+    /// [`TestApp::audit_after`]).
+    pub async fn snapshot_but_audit(&self) -> Vec<String> {
+        let mut out = self.snapshot().await;
+        out.retain(|line| !line.starts_with("audit_log: "));
+        out
+    }
 }
+
+/// An audit entry's `(actor, action, object, outcome)`.
+pub type AuditLine = (String, String, String, String);
 
 /// Every table of the schema.
 pub const TABLES: [&str; 12] = [
@@ -503,6 +515,30 @@ impl TestApp {
             .expect("read card")
             .expect("card exists")
             .status
+    }
+
+    /// The audit log's latest position (0 when empty): the chain numbers
+    /// its entries from 1 without gaps.
+    pub async fn audit_head(&self) -> i64 {
+        self.raw.count("FROM audit_log").await
+    }
+
+    /// The audit entries after position `seq`, in order.
+    pub async fn audit_after(&self, seq: i64) -> Vec<AuditLine> {
+        self.store
+            .audit_entries(None, seq, 10_000)
+            .await
+            .expect("read the audit log")
+            .into_iter()
+            .map(|r| {
+                (
+                    r.entry.actor,
+                    r.entry.action,
+                    r.entry.object,
+                    r.entry.outcome.as_str().to_owned(),
+                )
+            })
+            .collect()
     }
 
     /// Moves the processor's clock on.
