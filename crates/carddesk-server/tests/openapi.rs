@@ -22,24 +22,127 @@ fn the_published_openapi_document_matches_the_code() {
 
 #[test]
 fn every_route_of_both_apis_is_documented() {
+    use carddesk_wire::routes;
     let spec = carddesk_server::openapi::spec();
     let paths: Vec<&str> = spec.paths.paths.keys().map(String::as_str).collect();
-    for expected in [
-        "/api/agent/sign-in",
-        "/api/agent/customers/search",
-        "/api/agent/cards/{card}/cases",
-        "/api/agent/cases/{case}/instructions",
-        "/api/agent/cases/{case}/approve",
-        "/api/agent/cases",
-        "/api/agent/audit/verify",
-        "/api/agent/events",
+    let agent = [
+        routes::SIGN_IN,
+        routes::SIGN_OUT,
+        routes::ME,
+        routes::SEARCH,
+        routes::CUSTOMER,
+        routes::CARD_HISTORY,
+        routes::MARK,
+        routes::SEND_UNFREEZE,
+        routes::QUEUE,
+        routes::CASE,
+        routes::TIMELINE,
+        routes::PREVIEW,
+        routes::PACKAGE,
+        routes::INSTRUCT,
+        routes::RESEND,
+        routes::CANCEL,
+        routes::APPROVE,
+        routes::REJECT,
+        routes::REASSIGN,
+        routes::VOICE_AUDIO,
+        routes::AUDIT,
+        routes::VERIFY_AUDIT,
+        routes::EVENTS,
+    ]
+    .map(|route| format!("{}{route}", routes::PREFIX));
+    for expected in agent.iter().map(String::as_str).chain([
         "/api/customer/unfreeze-requests",
         "/api/customer/challenge",
         "/api/customer/verification",
-    ] {
+    ]) {
         assert!(
             paths.contains(&expected),
             "{expected} is missing from the OpenAPI document: {paths:?}"
         );
     }
+    assert_eq!(
+        paths.len(),
+        agent.len() + 3,
+        "no route undocumented: {paths:?}"
+    );
+}
+
+/// The document states what a generated client must respect: the enums'
+/// values and the bounds of lengths and numbers.
+#[test]
+fn enums_and_bounds_are_stated() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&carddesk_server::openapi::spec().to_json().expect("JSON"))
+            .expect("parse");
+    let schemas = &doc["components"]["schemas"];
+    for (name, some_values) in [
+        ("CaseState", &["marked", "unfrozen", "rejected"][..]),
+        ("FreezeReason", &["wrong_pin_limit", "court_order"][..]),
+        ("CardStatus", &["active", "frozen", "closed"][..]),
+        ("Role", &["agent", "supervisor", "admin"][..]),
+        (
+            "ErrorCode",
+            &[
+                "invalid_input",
+                "forbidden",
+                "maker_checker",
+                "rate_limited",
+            ][..],
+        ),
+        ("MatchKind", &["phone", "name_prefix", "id_last_four"][..]),
+        ("Credential", &["id_number", "transaction_password"][..]),
+        ("Outcome", &["success", "failure", "refused"][..]),
+    ] {
+        let values = schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is an enum: {}", schemas[name]));
+        for value in some_values {
+            assert!(
+                values.contains(&serde_json::json!(value)),
+                "{name}: {value}"
+            );
+        }
+    }
+    assert_eq!(
+        schemas["SearchRequest"]["properties"]["query"]["maxLength"],
+        64
+    );
+    assert_eq!(
+        schemas["SearchRequest"]["properties"]["query"]["minLength"],
+        1
+    );
+    assert_eq!(
+        schemas["SearchRequest"]["properties"]["limit"]["maximum"],
+        50
+    );
+    assert_eq!(
+        schemas["ReasonRequest"]["properties"]["reason"]["maxLength"],
+        500
+    );
+    assert_eq!(
+        schemas["SignInRequest"]["properties"]["username"]["maxLength"],
+        64
+    );
+    assert_eq!(
+        schemas["ErrorBody"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+    let queue = &doc["paths"]["/api/agent/cases"]["get"]["parameters"];
+    let limit = queue
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("a limit parameter");
+    assert_eq!(limit["schema"]["maximum"], 200);
+    let events = &doc["paths"]["/api/agent/events"]["get"]["parameters"];
+    assert!(
+        events
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .any(|p| p["name"] == "case"),
+        "{events}"
+    );
 }
