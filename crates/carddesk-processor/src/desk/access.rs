@@ -45,11 +45,13 @@ pub enum Action {
     VerifyAudit,
     /// Hear a voice prompt (it speaks the code).
     VoiceAudio,
+    /// Watch live events.
+    WatchEvents,
 }
 
 impl Action {
     /// Every action, for tables and tests.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Search,
         Action::ViewCustomer,
         Action::CardHistory,
@@ -67,6 +69,7 @@ impl Action {
         Action::ReadAudit,
         Action::VerifyAudit,
         Action::VoiceAudio,
+        Action::WatchEvents,
     ];
 
     /// The name the audit log gives a refusal of this action.
@@ -89,6 +92,7 @@ impl Action {
             Action::ReadAudit => "desk.audit",
             Action::VerifyAudit => "desk.audit_verify",
             Action::VoiceAudio => "desk.voice_audio",
+            Action::WatchEvents => "desk.events",
         }
     }
 }

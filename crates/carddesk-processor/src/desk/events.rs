@@ -19,7 +19,8 @@ impl LocalDesk {
         token: &wire::Token,
         filter: wire::EventFilter,
     ) -> Result<wire::EventStream> {
-        self.processor.authenticate(token).await?;
+        self.authorize(token, super::access::Action::WatchEvents, "events")
+            .await?;
         let receiver = self.processor.events().subscribe();
         let state = Watch {
             desk: self.clone(),

@@ -191,7 +191,7 @@ impl LocalDesk {
         card: i64,
     ) -> Result<wire::InstructionPreview> {
         let object = format!("card:{card}");
-        self.authorize(token, Action::Preview, &object).await?;
+        let staff = self.authorize(token, Action::Preview, &object).await?;
         let p = &self.processor;
         let card = p
             .store()
@@ -224,6 +224,9 @@ impl LocalDesk {
                     .collect()
             })
             .unwrap_or_default();
+        // It shows the card's last four and the customer's language.
+        self.audit_read(&staff, "card.previewed", &object, format!("in {language}"))
+            .await?;
         Ok(wire::InstructionPreview {
             text: instructions::text_message(&language, &facts),
             voice: instructions::voice_message(&language, &facts),

@@ -145,14 +145,14 @@ impl LocalDesk {
         card: i64,
         request: wire::InstructRequest,
     ) -> Result<wire::CaseDto> {
+        let staff = self
+            .authorize(token, Action::Mark, &format!("card:{card}"))
+            .await?;
         if !request.text && !request.voice {
             return Err(ProcessorError::InvalidInput(
                 "choose text, voice or both to send the instructions".to_owned(),
             ));
         }
-        let staff = self
-            .authorize(token, Action::Mark, &format!("card:{card}"))
-            .await?;
         for action in [Action::Package, Action::Instruct] {
             if !super::access::allowed(staff.role, action) {
                 return Err(ProcessorError::Forbidden);
@@ -210,6 +210,12 @@ impl LocalDesk {
     ) -> Result<wire::CaseDto> {
         let object = case_object(case);
         let staff = self.authorize(token, Action::Reassign, &object).await?;
+        let name = &request.username;
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Err(ProcessorError::InvalidInput(
+                "a username has 1 to 64 characters, without control characters".to_owned(),
+            ));
+        }
         let p = &self.processor;
         let actor = Actor::Staff(staff.clone());
         p.audited(&actor, "case.reassign", &object, &self.origin, async {

@@ -7,8 +7,8 @@ use carddesk_domain::customer::IdDocument;
 use carddesk_domain::{FreezeReason, Role};
 use carddesk_processor::CredentialUpload;
 use carddesk_wire::{
-    AuditQuery, DeskError, ErrorCode, InstructRequest, QueueQuery, ReasonRequest, ReassignRequest,
-    SearchRequest, Token,
+    AuditQuery, DeskError, ErrorCode, EventFilter, InstructRequest, QueueQuery, ReasonRequest,
+    ReassignRequest, SearchRequest, Token,
 };
 use secrecy::SecretString;
 
@@ -164,6 +164,8 @@ async fn every_role_against_every_action(b: &Bench) {
             b.desk.queue(&me, &QueueQuery::default()).await,
         )
         .await;
+        let watch = b.desk.events(&me, EventFilter::default()).await.map(|_| ());
+        expect(b, who, "watch events", works_calls, watch).await;
         // Their own case where they may open one, the fixture's otherwise.
         let own = match b.desk.mark(&me, card).await {
             Ok(case) => case.id,
