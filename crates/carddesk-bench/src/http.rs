@@ -44,15 +44,15 @@ const AGENT_PASSWORD: &str = "bench-agent-password";
 const TRANSACTION_PASSWORD: &str = "482915";
 
 /// A `carddesk-server` serving on 127.0.0.1:0 in a task of this process.
-struct Server {
-    base: String,
-    processor: Processor,
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) processor: Processor,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Server {
-    async fn start(store: Arc<dyn Store>, keys: Arc<Keyring>) -> anyhow::Result<Self> {
+    pub(crate) async fn start(store: Arc<dyn Store>, keys: Arc<Keyring>) -> anyhow::Result<Self> {
         let processor = Processor::new(
             store,
             keys,
@@ -82,7 +82,7 @@ impl Server {
 
     /// Stops the server, letting requests in flight finish (the client's
     /// idle connections are closed by the server's graceful shutdown).
-    async fn stop(self) -> anyhow::Result<()> {
+    pub(crate) async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         tokio::time::timeout(Duration::from_secs(15), self.task)
             .await
@@ -580,7 +580,8 @@ enum Path {
     Sqlx,
     /// The processor's `look_up` in this process (customer, then cards).
     Processor,
-    /// `POST /api/agent/customers/search` over HTTP.
+    /// `GET /api/agent/customers/{id}` over HTTP (the desk's customer
+    /// view, which also reads the open cases and audits the read).
     Http,
 }
 
@@ -601,7 +602,8 @@ struct Desk {
     pool: sqlx::PgPool,
     processor: Processor,
     client: reqwest::Client,
-    search: String,
+    /// `…/api/agent/customers`, the customer's id to follow.
+    customers_url: String,
     tokens: Vec<String>,
     customers: i64,
 }
@@ -624,21 +626,13 @@ async fn look_up(desk: &Desk, path: Path, agent: usize, id: i64) -> anyhow::Resu
         Path::Http => {
             let found = call(
                 &desk.client,
-                reqwest::Method::POST,
-                &desk.search,
+                reqwest::Method::GET,
+                &format!("{}/{id}", desk.customers_url),
                 Some(&desk.tokens[agent % desk.tokens.len()]),
-                Some(&json!({ "customer_id": id })),
+                None,
             )
             .await?;
-            Ok(found
-                .as_array()
-                .map(|customers| {
-                    customers
-                        .iter()
-                        .map(|c| c["cards"].as_array().map_or(0, Vec::len))
-                        .sum()
-                })
-                .unwrap_or(0))
+            Ok(found["customer"]["cards"].as_array().map_or(0, Vec::len))
         }
     }
 }
@@ -753,7 +747,7 @@ pub(crate) async fn lookups(
         pool,
         processor: server.processor.clone(),
         client: client.clone(),
-        search: format!("{}/api/agent/customers/search", server.base),
+        customers_url: format!("{}/api/agent/customers", server.base),
         tokens,
         customers,
     });

@@ -12,9 +12,16 @@
 //! 3. (`http`) completed remote-unfreeze flows per second through a
 //!    `carddesk-server` over HTTP, against raw Argon2id on the same cores;
 //! 4. (`http`) card lookup at 100 agents at once over HTTP on PostgreSQL
-//!    with a million cards, against the same lookups through sqlx.
+//!    with a million cards, against the same lookups through sqlx;
+//! 5. (`search`) one search as the agent types it, each kind of query,
+//!    through the processor, the in-process desk and the HTTP desk,
+//!    against the same statements through sqlx; p50 and p99, on SQLite
+//!    and PostgreSQL with a million cards.
+//!
+//! `--only` runs some of them (`--only search`, `--only lookup,verify`).
 
 mod http;
+mod search;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,9 +38,34 @@ use clap::Parser;
 use rand::{Rng, SeedableRng};
 use secrecy::SecretString;
 
+/// The benchmark sections, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Section {
+    /// Card lookup for one customer, store against sqlx.
+    Lookup,
+    /// Credential verification against raw Argon2id.
+    Verify,
+    /// Remote-unfreeze flows over HTTP.
+    Flows,
+    /// Card lookup at many agents at once over HTTP.
+    Agents,
+    /// Search as the agent types.
+    Search,
+}
+
 /// Runs the benchmarks.
 #[derive(Debug, Parser)]
 struct Args {
+    /// Run only these sections (comma-separated; all when not given).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Section>,
+    /// Searches measured per kind of query, per path and per database.
+    #[arg(long, default_value_t = 200)]
+    searches: usize,
+    /// Print the database's plan of every kind of search, not only those
+    /// that read a whole table.
+    #[arg(long)]
+    plans: bool,
     /// Cards in the lookup benchmark's bank.
     #[arg(long, default_value_t = 1_000_000)]
     cards: u64,
@@ -77,6 +109,12 @@ struct Args {
     dir: std::path::PathBuf,
 }
 
+impl Args {
+    fn runs(&self, section: Section) -> bool {
+        self.only.is_empty() || self.only.contains(&section)
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -84,7 +122,67 @@ async fn main() -> anyhow::Result<()> {
     let keys = Arc::new(Keyring::load_or_create(&args.dir.join("master.key"))?);
     println!("machine: {}", machine());
 
+    // The million-card banks, for the lookups and the searches.
+    let banks =
+        args.runs(Section::Lookup) || args.runs(Section::Agents) || args.runs(Section::Search);
+    let (sqlite, pg, customers) = if banks {
+        let (sqlite, pg) = open_banks(&args, &keys).await?;
+        let customers = sqlite.counts().await?.0;
+        (Some(sqlite), Some(pg), customers)
+    } else {
+        (None, None, 0)
+    };
+
     // 1. Lookup among a million cards.
+    if let (Some(sqlite), Some(pg), true) = (&sqlite, &pg, args.runs(Section::Lookup)) {
+        println!(
+            "\ncard lookup for one customer, {} cards stored, {} lookups each (µs):",
+            args.cards, args.lookups
+        );
+        println!(
+            "  {:<10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8}",
+            "database", "store p50", "store p99", "sqlx p50", "sqlx p99", "p50 ×", "p99 ×"
+        );
+        lookup_row("sqlite", sqlite, customers, args.lookups, |id| {
+            let pool = sqlite.pool().clone();
+            async move { raw_lookup_sqlite(&pool, id).await }
+        })
+        .await?;
+        lookup_row("postgres", pg, customers, args.lookups, |id| {
+            let pool = pg.pool().clone();
+            async move { raw_lookup_pg(&pool, id).await }
+        })
+        .await?;
+    }
+
+    // 2. Verification throughput.
+    if args.runs(Section::Verify) {
+        verification(&args, &keys).await?;
+    }
+
+    // 3. Remote-unfreeze flows over HTTP.
+    if args.runs(Section::Flows) {
+        http::flows(&args, &keys).await?;
+    }
+
+    // 5. Search as the agent types, on both million-card banks.
+    if let (Some(sqlite), Some(pg), true) = (&sqlite, &pg, args.runs(Section::Search)) {
+        let banks = [
+            search::Bank::Sqlite(sqlite.clone()),
+            search::Bank::Postgres(pg.clone()),
+        ];
+        search::search(&args, &keys, &banks, customers).await?;
+    }
+
+    // 4. Lookup at 100 agents at once over HTTP, on the million cards.
+    if let (Some(pg), true) = (pg, args.runs(Section::Agents)) {
+        http::lookups(&args, &keys, pg, customers).await?;
+    }
+    Ok(())
+}
+
+/// The million-card banks (seeded on first use), SQLite and PostgreSQL.
+async fn open_banks(args: &Args, keys: &Keyring) -> anyhow::Result<(SqliteStore, PgStore)> {
     let sqlite = SqliteStore::open(
         &format!(
             "sqlite:{}",
@@ -93,35 +191,19 @@ async fn main() -> anyhow::Result<()> {
         keys.audit_key(),
     )
     .await?;
-    ensure_bank(&sqlite, &keys, args.cards).await?;
+    ensure_bank(&sqlite, keys, args.cards).await?;
     let pg_url = database(
         &args.database_url,
         &format!("carddesk_bench_{}", args.cards),
     )
     .await?;
     let pg = PgStore::connect(&pg_url, keys.audit_key()).await?;
-    ensure_bank(&pg, &keys, args.cards).await?;
-    let customers = sqlite.counts().await?.0;
-    println!(
-        "\ncard lookup for one customer, {} cards stored, {} lookups each (µs):",
-        args.cards, args.lookups
-    );
-    println!(
-        "  {:<10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8}",
-        "database", "store p50", "store p99", "sqlx p50", "sqlx p99", "p50 ×", "p99 ×"
-    );
-    lookup_row("sqlite", &sqlite, customers, args.lookups, |id| {
-        let pool = sqlite.pool().clone();
-        async move { raw_lookup_sqlite(&pool, id).await }
-    })
-    .await?;
-    lookup_row("postgres", &pg, customers, args.lookups, |id| {
-        let pool = pg.pool().clone();
-        async move { raw_lookup_pg(&pool, id).await }
-    })
-    .await?;
+    ensure_bank(&pg, keys, args.cards).await?;
+    Ok((sqlite, pg))
+}
 
-    // 2. Verification throughput.
+/// Section 2 on a fresh database of each kind.
+async fn verification(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()> {
     println!(
         "\ncredential verification, {} verifications, {} cores, {} customers at once:",
         args.verifications,
@@ -143,18 +225,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?,
     );
-    verification_row("sqlite", store, &keys, &args).await?;
+    verification_row("sqlite", store, keys, args).await?;
     let pg_url = database(&args.database_url, "carddesk_bench_verify").await?;
     drop_all(&pg_url).await?;
     let store: Arc<dyn Store> = Arc::new(PgStore::connect(&pg_url, keys.audit_key()).await?);
-    verification_row("postgres", store, &keys, &args).await?;
-
-    // 3. Remote-unfreeze flows over HTTP.
-    http::flows(&args, &keys).await?;
-
-    // 4. Lookup at 100 agents at once over HTTP, on the million cards.
-    http::lookups(&args, &keys, pg, customers).await?;
-    Ok(())
+    verification_row("postgres", store, keys, args).await
 }
 
 /// One database's verification figures. The baseline is measured right
