@@ -21,22 +21,16 @@
 //! `--only` runs some of them (`--only search`, `--only lookup,verify`).
 
 mod http;
+mod lookup;
 mod search;
+mod verify;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::Context;
-use carddesk_domain::card::CardNumber;
-use carddesk_domain::customer::{IdDocument, PhoneNumber};
-use carddesk_domain::{CardStatus, CustomerId, FreezeReason, Role, StaffMember, id_number, luhn};
-use carddesk_processor::{
-    Channels, CredentialUpload, Keyring, Processor, ProcessorConfig, SystemClock, enrol, passwords,
-};
+use carddesk_processor::Keyring;
 use carddesk_store::{PgStore, SqliteStore, Store};
 use clap::Parser;
-use rand::{Rng, SeedableRng};
-use secrecy::SecretString;
 
 /// The benchmark sections, for `--only`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,21 +137,21 @@ async fn main() -> anyhow::Result<()> {
             "  {:<10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8}",
             "database", "store p50", "store p99", "sqlx p50", "sqlx p99", "p50 ×", "p99 ×"
         );
-        lookup_row("sqlite", sqlite, customers, args.lookups, |id| {
+        lookup::lookup_row("sqlite", sqlite, customers, args.lookups, |id| {
             let pool = sqlite.pool().clone();
-            async move { raw_lookup_sqlite(&pool, id).await }
+            async move { lookup::raw_lookup_sqlite(&pool, id).await }
         })
         .await?;
-        lookup_row("postgres", pg, customers, args.lookups, |id| {
+        lookup::lookup_row("postgres", pg, customers, args.lookups, |id| {
             let pool = pg.pool().clone();
-            async move { raw_lookup_pg(&pool, id).await }
+            async move { lookup::raw_lookup_pg(&pool, id).await }
         })
         .await?;
     }
 
     // 2. Verification throughput.
     if args.runs(Section::Verify) {
-        verification(&args, &keys).await?;
+        verify::verification(&args, &keys).await?;
     }
 
     // 3. Remote-unfreeze flows over HTTP.
@@ -200,66 +194,6 @@ async fn open_banks(args: &Args, keys: &Keyring) -> anyhow::Result<(SqliteStore,
     let pg = PgStore::connect(&pg_url, keys.audit_key()).await?;
     ensure_bank(&pg, keys, args.cards).await?;
     Ok((sqlite, pg))
-}
-
-/// Section 2 on a fresh database of each kind.
-async fn verification(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()> {
-    println!(
-        "\ncredential verification, {} verifications, {} cores, {} customers at once:",
-        args.verifications,
-        cores(),
-        args.customers_at_once
-    );
-    println!(
-        "  {:<10} {:>14} {:>18} {:>9}",
-        "database", "raw Argon2id/s", "processor/s", "overhead"
-    );
-    let sqlite_path = args.dir.join("verify.db");
-    for f in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{f}", sqlite_path.display()));
-    }
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(
-            &format!("sqlite:{}", sqlite_path.display()),
-            keys.audit_key(),
-        )
-        .await?,
-    );
-    verification_row("sqlite", store, keys, args).await?;
-    let pg_url = database(&args.database_url, "carddesk_bench_verify").await?;
-    drop_all(&pg_url).await?;
-    let store: Arc<dyn Store> = Arc::new(PgStore::connect(&pg_url, keys.audit_key()).await?);
-    verification_row("postgres", store, keys, args).await
-}
-
-/// One database's verification figures. The baseline is measured right
-/// before the processor, after the cases are set up, so both see the same
-/// state of the machine.
-async fn verification_row(
-    name: &str,
-    store: Arc<dyn Store>,
-    keys: &Arc<Keyring>,
-    args: &Args,
-) -> anyhow::Result<()> {
-    let (raw, rate) = processor_rate(
-        store,
-        keys.clone(),
-        args.verifications,
-        args.customers_at_once,
-    )
-    .await?;
-    println!(
-        "  {:<10} {:>14.1} {:>18.1} {:>8.1}%",
-        name,
-        raw,
-        rate,
-        overhead(rate, raw)
-    );
-    Ok(())
-}
-
-fn overhead(rate: f64, raw: f64) -> f64 {
-    (1.0 - rate / raw) * 100.0
 }
 
 fn cores() -> usize {
@@ -336,71 +270,6 @@ async fn ensure_bank(store: &dyn Store, keys: &Keyring, cards: u64) -> anyhow::R
     Ok(())
 }
 
-async fn lookup_row<F, Fut>(
-    name: &str,
-    store: &dyn Store,
-    customers: i64,
-    n: usize,
-    raw: F,
-) -> anyhow::Result<()>
-where
-    F: Fn(i64) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<usize>>,
-{
-    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let (mut ours, mut direct) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    // Warm the caches of both paths alike, then alternate them so drift in
-    // the machine's load falls on both.
-    for _ in 0..200 {
-        let id = rng.gen_range(1..=customers);
-        store.cards_of_customer(CustomerId(id)).await?;
-        raw(id).await?;
-    }
-    for i in 0..n {
-        let id = rng.gen_range(1..=customers);
-        // The second query of a customer finds its pages hot: take turns at
-        // going first, so neither path gets that advantage.
-        let (a, b) = if i % 2 == 0 {
-            let a = timed(&mut ours, store.cards_of_customer(CustomerId(id)))
-                .await?
-                .len();
-            (a, timed(&mut direct, raw(id)).await?)
-        } else {
-            let b = timed(&mut direct, raw(id)).await?;
-            (
-                timed(&mut ours, store.cards_of_customer(CustomerId(id)))
-                    .await?
-                    .len(),
-                b,
-            )
-        };
-        anyhow::ensure!(a == b && a > 0, "both paths must find the same cards");
-    }
-    let (o50, o99) = percentiles(&mut ours);
-    let (d50, d99) = percentiles(&mut direct);
-    println!(
-        "  {:<10} {:>10.0} {:>10.0} {:>10.0} {:>10.0} {:>8.2} {:>8.2}",
-        name,
-        us(o50),
-        us(o99),
-        us(d50),
-        us(d99),
-        us(o50) / us(d50),
-        us(o99) / us(d99)
-    );
-    Ok(())
-}
-
-async fn timed<T, E>(
-    samples: &mut Vec<Duration>,
-    work: impl std::future::Future<Output = Result<T, E>>,
-) -> Result<T, E> {
-    let started = Instant::now();
-    let result = work.await;
-    samples.push(started.elapsed());
-    result
-}
-
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
@@ -409,211 +278,4 @@ fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     (at(0.50), at(0.99))
-}
-
-// The baseline: the same query, decoded into plain tuples, with no mapping
-// into domain types.
-type RawCard = (
-    i64,
-    i64,
-    String,
-    String,
-    i32,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-);
-const RAW_QUERY: &str = "SELECT id, customer_id, bin, last_four, pan_length, product, status, freeze_reason, frozen_since FROM cards WHERE customer_id = $1 ORDER BY id";
-
-async fn raw_lookup_sqlite(pool: &sqlx::SqlitePool, id: i64) -> anyhow::Result<usize> {
-    Ok(sqlx::query_as::<_, RawCard>(RAW_QUERY)
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .len())
-}
-
-async fn raw_lookup_pg(pool: &sqlx::PgPool, id: i64) -> anyhow::Result<usize> {
-    Ok(sqlx::query_as::<_, RawCard>(RAW_QUERY)
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .len())
-}
-
-/// A customer of the verification benchmarks: one frozen card, a resident
-/// ID, a phone; `i` makes them unique.
-struct BenchPerson {
-    /// The ID number in clear, as the customer types it.
-    id_number: String,
-    document: IdDocument,
-    number: CardNumber,
-    phone: PhoneNumber,
-}
-
-impl BenchPerson {
-    fn new(i: u64) -> anyhow::Result<Self> {
-        let first17 = format!("110105199001{:02}{:03}", 1 + i / 1000 % 28, i % 1000);
-        let id_number = format!(
-            "{first17}{}",
-            id_number::check_character(&first17).unwrap_or('0')
-        );
-        let document = IdDocument::resident_id(&id_number)?;
-        let payload = format!("623058{:09}", 900_000_000 + i);
-        let number = CardNumber::parse(&format!(
-            "{payload}{}",
-            luhn::check_digit(&payload).unwrap_or(0)
-        ))?;
-        let phone = PhoneNumber::parse(&format!("+86137{:08}", i))?;
-        Ok(Self {
-            id_number,
-            document,
-            number,
-            phone,
-        })
-    }
-
-    /// Stores the customer and their card, frozen after too many wrong
-    /// PINs (remote unfreeze with ID and transaction password, no
-    /// approval), with the transaction password hash `hash`.
-    async fn enrol(
-        &self,
-        tx: &mut dyn carddesk_store::Tx,
-        keys: &Keyring,
-        hash: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> anyhow::Result<carddesk_domain::CardId> {
-        let customer = tx
-            .insert_customer(&enrol::customer_record(
-                keys,
-                "Bench",
-                &self.document,
-                &self.phone,
-                "en",
-            ))
-            .await?;
-        let status = CardStatus::Frozen {
-            reason: FreezeReason::WrongPinLimit,
-            since: now,
-        };
-        Ok(tx
-            .insert_card(&enrol::card_record(
-                keys,
-                customer,
-                &self.number,
-                hash.to_owned(),
-                "Bench",
-                status,
-            ))
-            .await?)
-    }
-}
-
-/// Raw Argon2id verifications per second on every core.
-fn raw_argon2_rate(n: usize) -> f64 {
-    let password = SecretString::from("482915".to_owned());
-    let hash = passwords::hash(&password);
-    let threads = cores();
-    let started = Instant::now();
-    std::thread::scope(|s| {
-        for t in 0..threads {
-            let (hash, password) = (&hash, &password);
-            s.spawn(move || {
-                for _ in (t..n).step_by(threads) {
-                    assert!(passwords::verify(hash, password));
-                }
-            });
-        }
-    });
-    n as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Raw Argon2id verifications per second, then completed verify-and-unfreeze
-/// steps per second through the processor,
-/// with `workers` customers at once, each on their own challenged case. The
-/// processor itself runs no more Argon2id checks at once than there are
-/// cores, as the baseline does; the other customers' database work fills
-/// the gaps.
-async fn processor_rate(
-    store: Arc<dyn Store>,
-    keys: Arc<Keyring>,
-    n: usize,
-    workers: usize,
-) -> anyhow::Result<(f64, f64)> {
-    let processor = Processor::new(
-        store.clone(),
-        keys.clone(),
-        ProcessorConfig::default(),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let agent = StaffMember {
-        username: "bench.agent".into(),
-        role: Role::Agent,
-    };
-    let password = SecretString::from("482915".to_owned());
-    let hash = passwords::hash(&password);
-    let now = chrono::Utc::now();
-    let mut sessions = Vec::with_capacity(n);
-    for i in 0..n as u64 {
-        let person = BenchPerson::new(i)?;
-        let mut tx = store.begin().await?;
-        let card = person.enrol(tx.as_mut(), &keys, &hash, now).await?;
-        tx.commit().await?;
-        let document = person.document;
-        let case = processor.mark(&agent, card, "bench").await?;
-        processor.package(&agent, case.id, "bench").await?;
-        processor
-            .instruct(
-                &agent,
-                case.id,
-                Channels {
-                    text: true,
-                    voice: false,
-                },
-                "bench",
-            )
-            .await?;
-        let outbox = processor.local_outbox(u32::MAX).await?;
-        let body = outbox
-            .iter()
-            .rev()
-            .find(|m| m.case_id == case.id)
-            .context("instruction")?
-            .body
-            .clone();
-        let code = body
-            .split_whitespace()
-            .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
-            .context("code")?
-            .to_owned();
-        let session = processor.request_unfreeze(&code, "bench").await?;
-        processor.challenge(&session.token, "bench").await?;
-        sessions.push((session.token, document));
-    }
-    let raw = raw_argon2_rate(n);
-    let queue = Arc::new(std::sync::Mutex::new(sessions));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..workers {
-        let (processor, queue, password) = (processor.clone(), queue.clone(), password.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
-                let Some((token, document)) = next else {
-                    return anyhow::Ok(());
-                };
-                let upload = CredentialUpload {
-                    id_document: Some(document),
-                    transaction_password: Some(password.clone()),
-                };
-                processor.verify(&token, upload, "bench").await?;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    Ok((raw, n as f64 / started.elapsed().as_secs_f64()))
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use carddesk_store::{PgStore, SearchTerm, SqliteStore, Store};
 
-use crate::RawCard;
+use crate::lookup::RawCard;
 
 /// A value bound to a placeholder.
 enum Bind {
