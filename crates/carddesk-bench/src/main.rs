@@ -193,7 +193,27 @@ async fn open_banks(args: &Args, keys: &Keyring) -> anyhow::Result<(SqliteStore,
     .await?;
     let pg = PgStore::connect(&pg_url, keys.audit_key()).await?;
     ensure_bank(&pg, keys, args.cards).await?;
+    ensure_statistics(pg.pool()).await?;
     Ok((sqlite, pg))
+}
+
+/// Gathers PostgreSQL's statistics on the bank if it has none. A server
+/// with autovacuum on (the default) gathers them itself soon after the
+/// bulk load; this machine's cluster runs with it off. Without them the
+/// planner guesses a last-four digits match finds 1,100 customers, and
+/// walks the name index in name order filtering each one until a page is
+/// full: seconds per search instead of milliseconds (docs/benchmarks.md).
+async fn ensure_statistics(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    let known: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stats WHERE tablename = 'customers' AND attname = 'phone_last_four'",
+    )
+    .fetch_one(pool)
+    .await?;
+    if known == 0 {
+        eprintln!("gathering PostgreSQL's statistics on the bank (ANALYZE; once)…");
+        sqlx::query("ANALYZE").execute(pool).await?;
+    }
+    Ok(())
 }
 
 fn cores() -> usize {

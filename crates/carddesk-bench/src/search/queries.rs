@@ -69,6 +69,11 @@ impl Kind {
         }
     }
 
+    /// Whether this kind searches by name (and may walk the name index).
+    pub(crate) fn is_name(self) -> bool {
+        matches!(self, Kind::Cjk1 | Kind::Cjk2 | Kind::Cjk3 | Kind::Latin)
+    }
+
     /// A query of this kind for a random customer or card of a bank of
     /// `customers` customers and `cards` cards.
     pub(crate) fn sample(self, rng: &mut impl Rng, customers: u64, cards: u64) -> String {
