@@ -2,10 +2,12 @@
 //! embedded, driven through WebDriver as an agent would use it.
 //!
 //! The test starts `tauri-driver` itself on free ports, opens a session that
-//! launches the console, and checks that the shell comes up, that the status line
-//! shows the desk the Rust side reports (so the IPC round trip through
-//! `desk_info` works), and that the language switch turns the screen Chinese and
-//! back. Screenshots for people land in `target/tmp/console_e2e/`.
+//! launches the console on a fresh offline demo (its own data and config
+//! folders, so the user's are never touched), and checks that the main window
+//! comes up on the sign-in screen, that the IPC round trips work (the version
+//! the Rust side reports through `desk_info`, the demo staff through
+//! `demo_staff`), and that the demo's phone window opens beside it.
+//! Screenshots for people land in `target/tmp/console_e2e/`.
 //!
 //! It needs a display, `tauri-driver` and `WebKitWebDriver`, and fails loudly
 //! when one is missing. Run it with:
@@ -24,8 +26,6 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -39,11 +39,14 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const DRIVER_START: Duration = Duration::from_secs(20);
 /// How long one expected change on screen may take.
 const SCREEN_CHANGE: Duration = Duration::from_secs(20);
+/// How long the first screen may take: on a fresh demo the shell seeds the
+/// bank first (every card's password through Argon2id), and commands wait.
+const FIRST_START: Duration = Duration::from_secs(90);
 /// How long the whole walk through the console may take before the test gives up.
 const WHOLE_TEST: Duration = Duration::from_secs(180);
 
 #[tokio::test]
-async fn console_starts_shows_the_offline_desk_and_switches_language() {
+async fn console_starts_on_the_offline_demo_with_its_phone() {
     // Several rustls providers are compiled into the workspace: without one
     // chosen, the WebDriver client's TLS setup panics before it connects.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -51,7 +54,11 @@ async fn console_starts_shows_the_offline_desk_and_switches_language() {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console_e2e");
     fs::create_dir_all(&shots).expect("the screenshot folder can be made");
 
-    let driver = TauriDriver::start(&tools, &shots.join("tauri-driver.log"));
+    // A fresh demo each run: the console keeps its bank and settings under
+    // the XDG folders, which the driver passes on to the app.
+    let home = shots.join("xdg");
+    let _ = fs::remove_dir_all(&home);
+    let driver = TauriDriver::start(&tools, &shots.join("tauri-driver.log"), &home);
     let client = connect(&driver).await;
 
     // The checks run as their own task so that, whatever they do, the session is
@@ -78,35 +85,26 @@ async fn console_starts_shows_the_offline_desk_and_switches_language() {
 
 /// Everything an agent sees, checked in order.
 async fn walk_through_console(client: Client, shots: PathBuf) {
-    let status = wait_for_desk(&client).await;
-    assert_eq!(status, "ready", "the status line should show a ready desk");
+    use_main_window(&client).await;
+    wait_for(&client, "[data-testid=sign-in-username]", FIRST_START).await;
+    let title = client.title().await.expect("title");
+    assert!(title.starts_with("CardDesk"), "the window title: {title:?}");
 
-    assert_eq!(
-        client.title().await.expect("title"),
-        "CardDesk",
-        "the window title"
+    // From the Rust side, through IPC: the version of this very package,
+    // which the UI has no other way to know, and the offline demo's staff.
+    let version = text(&client, "[data-testid=desk-version]").await;
+    assert!(
+        version.contains(VERSION),
+        "the status line shows the version desk_info reports ({VERSION}), not {version:?}"
     );
-    assert_eq!(text(&client, "h1").await, "CardDesk");
-    assert_eq!(
-        text(&client, "[data-testid=starting-title]").await,
-        "The console is starting"
-    );
-
-    // These come from the Rust command, through IPC: the mode, and the version of
-    // this very package, which the UI has no other way to know.
-    let mode = client
-        .find(Locator::Css("[data-testid=desk-mode]"))
-        .await
-        .expect("the status line shows the desk mode");
-    assert_eq!(
-        mode.attr("data-mode").await.expect("data-mode").as_deref(),
-        Some("offline-demo")
-    );
-    assert_eq!(mode.text().await.expect("mode text"), "Offline demo");
-    assert_eq!(
-        text(&client, "[data-testid=desk-version]").await,
-        format!("Version {VERSION}")
-    );
+    for username in ["agent.li", "agent.wang", "supervisor.zhang"] {
+        wait_for(
+            &client,
+            &format!("[data-testid=\"demo-staff-{username}\"]"),
+            SCREEN_CHANGE,
+        )
+        .await;
+    }
 
     // The strict CSP must still let the bundled stylesheet apply.
     let header_background = script(
@@ -118,138 +116,67 @@ async fn walk_through_console(client: Client, shots: PathBuf) {
         header_background.contains("gradient"),
         "the header should be styled (is the stylesheet blocked?): background-image is {header_background:?}"
     );
-    let viewport = script(
-        &client,
-        "return `${window.innerWidth}x${window.innerHeight}`;",
-    )
-    .await;
-    eprintln!("console viewport: {viewport}");
-    screenshot(&client, &shots.join("console-en.png")).await;
+    screenshot(&client, &shots.join("console-sign-in.png")).await;
 
-    // The agent picks Chinese with the mouse…
-    client
-        .find(Locator::Css("button[data-locale='zh-CN']"))
-        .await
-        .expect("the language switch offers 简体中文")
-        .click()
-        .await
-        .expect("简体中文 can be clicked");
-    wait_for_text(&client, "[data-testid=desk-mode]", "离线演示").await;
-    assert_eq!(
-        text(&client, "[data-testid=starting-title]").await,
-        "控制台正在启动"
-    );
-    assert_eq!(
-        text(&client, "[data-testid=desk-version]").await,
-        format!("版本 {VERSION}")
-    );
-    assert_eq!(
-        script(&client, "return document.documentElement.lang;").await,
-        "zh-CN"
-    );
-    screenshot(&client, &shots.join("console-zh-CN.png")).await;
-
-    // …goes back to English with Alt+L…
-    press(&client, &[Key::Alt.into(), 'l']).await;
-    wait_for_text(&client, "[data-testid=desk-mode]", "Offline demo").await;
-    assert_eq!(
-        script(&client, "return document.documentElement.lang;").await,
-        "en"
-    );
-
-    // …and reaches the switch with Tab alone: English first, then 简体中文.
-    script(&client, "document.activeElement?.blur(); return '';").await;
-    press(&client, &[Key::Tab.into()]).await;
-    assert_eq!(
-        focused_locale(&client).await,
-        "en",
-        "the first Tab stop is the English button"
-    );
-    press(&client, &[Key::Tab.into()]).await;
-    assert_eq!(
-        focused_locale(&client).await,
-        "zh-CN",
-        "the second Tab stop is the 简体中文 button"
-    );
-    screenshot(&client, &shots.join("console-focus.png")).await;
-    press(&client, &[Key::Enter.into()]).await;
-    wait_for_text(&client, "[data-testid=desk-mode]", "离线演示").await;
-}
-
-/// Presses `keys` together, as a chord, and lets them go.
-async fn press(client: &Client, keys: &[char]) {
-    let mut actions = KeyActions::new("keyboard".to_owned());
-    for &key in keys {
-        actions = actions.then(KeyAction::Down { value: key });
-    }
-    for &key in keys.iter().rev() {
-        actions = actions.then(KeyAction::Up { value: key });
-    }
-    client
-        .perform_actions(actions)
-        .await
-        .expect("keys can be pressed");
-    client
-        .release_actions()
-        .await
-        .expect("keys can be released");
-}
-
-/// The language of the focused language button, or what has the focus instead.
-async fn focused_locale(client: &Client) -> String {
-    script(
-        client,
-        "const el = document.activeElement; \
-         return el?.dataset?.locale ?? `not a language button: ${el?.outerHTML}`;",
-    )
-    .await
-}
-
-/// Waits until the status line leaves its loading state, and returns the state
-/// it reached; a failed `desk_info` fails the test with what the UI says.
-async fn wait_for_desk(client: &Client) -> String {
+    // The demo opens the customer's phone as a second window.
     let deadline = Instant::now() + SCREEN_CHANGE;
-    let mut last = String::from("(no status line yet)");
+    let mut windows = 0;
     while Instant::now() < deadline {
-        if let Ok(status) = client.find(Locator::Css("[data-testid=desk-status]")).await {
-            let state = status
-                .attr("data-state")
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            match state.as_str() {
-                "ready" => return state,
-                "error" => panic!(
-                    "the console shows an error instead of its desk: {}",
-                    status.text().await.unwrap_or_default()
-                ),
-                _ => last = state,
+        windows = client.windows().await.map(|w| w.len()).unwrap_or_default();
+        if windows >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        windows, 2,
+        "the offline demo opens the phone window beside the console"
+    );
+}
+
+/// Makes the main window (the one not showing the phone's page) the one
+/// the session drives: the demo opens two, and which one a new session
+/// starts in is the driver's choice.
+async fn use_main_window(client: &Client) {
+    let deadline = Instant::now() + FIRST_START;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        seen.clear();
+        match client.windows().await {
+            Ok(handles) => {
+                for handle in handles {
+                    let switched = client.switch_to_window(handle.clone()).await;
+                    let shown = client.current_url().await;
+                    if switched.is_ok()
+                        && shown
+                            .as_ref()
+                            .is_ok_and(|url| !url.path().ends_with("phone.html"))
+                    {
+                        return;
+                    }
+                    seen.push(format!("{handle:?}: {switched:?} {shown:?}"));
+                }
             }
+            Err(e) => seen.push(format!("no window list: {e}")),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no main window within {FIRST_START:?}; windows: {seen:?}");
+}
+
+/// Waits until the page has an element `css`.
+async fn wait_for(client: &Client, css: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if client.find(Locator::Css(css)).await.is_ok() {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!(
-        "the status line never showed a desk within {SCREEN_CHANGE:?} (last state: {last}); page source:\n{}",
+        "the page never showed {css} within {within:?}; page source:\n{}",
         client.source().await.unwrap_or_default()
     );
-}
-
-/// Waits until the element `css` shows exactly `expected`.
-async fn wait_for_text(client: &Client, css: &str, expected: &str) {
-    let deadline = Instant::now() + SCREEN_CHANGE;
-    let mut last = None;
-    while Instant::now() < deadline {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            let shown = element.text().await.unwrap_or_default();
-            if shown == expected {
-                return;
-            }
-            last = Some(shown);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} should show {expected:?} within {SCREEN_CHANGE:?}, but shows {last:?}");
 }
 
 /// The text the element `css` shows.
@@ -373,7 +300,7 @@ struct TauriDriver {
 
 impl TauriDriver {
     /// Starts tauri-driver on free ports and waits until it listens.
-    fn start(tools: &Tools, log: &Path) -> Self {
+    fn start(tools: &Tools, log: &Path, home: &Path) -> Self {
         let port = free_port();
         let native_port = free_port();
         let log_file = File::create(log)
@@ -387,6 +314,8 @@ impl TauriDriver {
             .arg(&tools.webkit_driver)
             // The console picks its first language from the locale; the checks start in English.
             .env("LANG", "C.UTF-8")
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
             .env_remove("LANGUAGE")
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")

@@ -151,19 +151,23 @@ pub async fn switch_to(
     Ok(info)
 }
 
-/// `carddesk seed-demo`: opens the offline demo's bank where the console
-/// keeps it and seeds it if it is empty, saying what it does; for
-/// `cargo xtask demo`, so the first window opens on a ready bank.
+/// `carddesk seed-demo [--fresh]`: opens the offline demo's bank where the
+/// console keeps it (deleted first when `fresh`) and seeds it if it is
+/// empty, saying what it does; for `cargo xtask demo`, so the first window
+/// opens on a ready bank.
 ///
 /// # Errors
 ///
 /// When there is no data directory or the bank cannot be opened or seeded.
-pub fn seed_demo() -> anyhow::Result<()> {
+pub fn seed_demo(fresh: bool) -> anyhow::Result<()> {
     use anyhow::Context;
     // Where Tauri's path API puts the app's data (`app_data_dir`).
     let dir = dirs::data_dir()
         .context("this system has no data directory")?
         .join(&context().config().identifier);
+    if fresh {
+        offline::delete_bank(&dir)?;
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         println!("==> demo bank: {}", offline::database_path(&dir).display());

@@ -54,6 +54,18 @@ pub fn database_path(dir: &Path) -> PathBuf {
     dir.join(DATABASE_FILE)
 }
 
+/// Deletes the demo bank in `dir` (its key stays: it protects nothing
+/// once the bank is gone, and a new bank can use it).
+pub fn delete_bank(dir: &Path) -> std::io::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        match std::fs::remove_file(dir.join(format!("{DATABASE_FILE}{suffix}"))) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Opens (and on first run seeds) the demo bank in `dir`, without starting
 /// delivery: what `carddesk seed-demo` and the console share.
 pub async fn open_processor(

@@ -1,6 +1,9 @@
 //! CardDesk's build tool, behind the `cargo xtask` alias.
 //!
-//! - `cargo xtask demo [--fresh]`: the offline demo.
+//! - `cargo xtask demo [--fresh]`: the offline demo as the desktop app,
+//!   with the customer's phone beside it.
+//! - `cargo xtask walkthrough [--fresh]`: the offline demo as a guided
+//!   walk-through in the terminal (no display needed).
 //! - `cargo xtask test`: every check and test, installing what is missing.
 //! - `cargo xtask bench [--cards N]`: the benchmarks of docs/benchmarks.md.
 //!
@@ -14,7 +17,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask <demo [--fresh] | test | bench [--cards N]>";
+const USAGE: &str =
+    "usage: cargo xtask <demo [--fresh] | walkthrough [--fresh] | test | bench [--cards N]>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,15 +26,61 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
+        Some("walkthrough") => walkthrough(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         _ => bail!(USAGE),
     }
 }
 
-/// The offline demo: the processor in-process on the embedded SQLite
-/// default, the demo bank, and a guided remote unfreeze.
+/// The offline demo as the desktop app: installs what is missing, builds
+/// the UI, seeds the demo bank where the console keeps it (first run, or
+/// `--fresh`), and runs the console with the UI embedded.
 fn demo(extra: &[String]) -> Result<()> {
+    let fresh = parse_fresh(extra)?;
+    if cfg!(target_os = "linux")
+        && ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .all(|v| std::env::var_os(v).is_none_or(|d| d.is_empty()))
+    {
+        bail!(
+            "no display (DISPLAY and WAYLAND_DISPLAY are unset), so the console cannot open a window; \
+             `cargo xtask walkthrough` plays the same demo in the terminal"
+        );
+    }
+    setup::system_packages(setup::CONSOLE_PACKAGES)?;
+    setup::ui_packages()?;
+    section("building the user interface");
+    run(setup::npm().args(["run", "build"]).current_dir("ui"))?;
+    section("preparing the demo bank");
+    let console = |args: &[&str]| {
+        let mut cmd = Command::new(setup::cargo());
+        cmd.args([
+            "run",
+            "--quiet",
+            "-p",
+            "carddesk",
+            "--features",
+            "carddesk/e2e",
+            "--",
+        ])
+        .args(args);
+        cmd
+    };
+    run(&mut console(if fresh {
+        &["seed-demo", "--fresh"]
+    } else {
+        &["seed-demo"]
+    }))?;
+    section("starting the console (close its window to stop)");
+    run(&mut console(&[]))
+}
+
+/// The offline demo as a guided walk-through in the terminal: the
+/// processor in-process on its own SQLite bank, one remote unfreeze
+/// played from both sides.
+fn walkthrough(extra: &[String]) -> Result<()> {
+    parse_fresh(extra)?;
     // SQLite's C sources are compiled with the system's C compiler.
     setup::system_packages(&["build-essential"])?;
     run(Command::new(setup::cargo())
@@ -44,6 +94,15 @@ fn demo(extra: &[String]) -> Result<()> {
             "--",
         ])
         .args(extra))
+}
+
+/// Whether `--fresh` was asked for; anything else is refused.
+fn parse_fresh(extra: &[String]) -> Result<bool> {
+    match extra {
+        [] => Ok(false),
+        [flag] if flag == "--fresh" => Ok(true),
+        _ => bail!(USAGE),
+    }
 }
 
 /// Every check and test the project has.

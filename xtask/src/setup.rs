@@ -7,6 +7,19 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+/// Debian packages the console needs to build and run: the Tauri build's
+/// libraries, and the speech engine the demo phone's voice prompts use.
+pub const CONSOLE_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "espeak-ng",
+];
+
 /// Debian packages the tests need: the Tauri build's libraries, a display
 /// server and the WebKit WebDriver for the console's end-to-end tests, the
 /// speech engine and the browser for the server's.
