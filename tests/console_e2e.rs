@@ -6,7 +6,8 @@
 //! folders, so the user's are never touched), and checks that the main window
 //! comes up on the sign-in screen, that the IPC round trips work (the version
 //! the Rust side reports through `desk_info`, the demo staff through
-//! `demo_staff`), and that the demo's phone window opens beside it.
+//! `demo_staff`), that the demo's phone window opens beside it, and that
+//! a demo agent signs in with one click.
 //! Screenshots for people land in `target/tmp/console_e2e/`.
 //!
 //! It needs a display, `tauri-driver` and `WebKitWebDriver`, and fails loudly
@@ -132,6 +133,20 @@ async fn walk_through_console(client: Client, shots: PathBuf) {
         windows, 2,
         "the offline demo opens the phone window beside the console"
     );
+
+    // One click signs a demo agent in (`sign_in_demo`: the shell knows the
+    // demo passwords; the token stays in Rust), and the profile comes back.
+    use_main_window(&client).await;
+    client
+        .find(Locator::Css("[data-testid=\"demo-staff-agent.li\"]"))
+        .await
+        .expect("the demo agent's button")
+        .click()
+        .await
+        .expect("the demo agent's button can be clicked");
+    wait_for(&client, "[data-testid=staff-name]", SCREEN_CHANGE).await;
+    assert_eq!(text(&client, "[data-testid=staff-name]").await, "李娜");
+    screenshot(&client, &shots.join("console-signed-in.png")).await;
 }
 
 /// Makes the main window (the one not showing the phone's page) the one
