@@ -24,6 +24,8 @@ pub struct Customer {
     pub document_masked: String,
     /// The phone number reserved for instructions.
     pub phone: PhoneNumber,
+    /// The language instructions are written in (`zh-CN`, `en`).
+    pub language: String,
 }
 
 /// The kinds of identity document the bank accepts.

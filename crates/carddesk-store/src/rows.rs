@@ -61,6 +61,7 @@ pub(crate) struct CustomerRow {
     document_kind: String,
     document_masked: String,
     phone: String,
+    language: String,
 }
 
 impl TryFrom<CustomerRow> for Customer {
@@ -73,6 +74,7 @@ impl TryFrom<CustomerRow> for Customer {
                 .ok_or(StoreError::Corrupt("customer"))?,
             document_masked: r.document_masked,
             phone: PhoneNumber::parse(&r.phone).map_err(|_| StoreError::Corrupt("customer"))?,
+            language: r.language,
         })
     }
 }

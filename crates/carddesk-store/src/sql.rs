@@ -16,7 +16,7 @@ macro_rules! card_columns {
 
 macro_rules! customer_columns {
     () => {
-        "id, name, document_kind, document_masked, phone"
+        "id, name, document_kind, document_masked, phone, language"
     };
 }
 

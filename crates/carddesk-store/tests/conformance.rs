@@ -251,6 +251,7 @@ fn customer_of(id: CustomerId, c: &NewCustomer) -> Customer {
         document_kind: c.document_kind,
         document_masked: c.document_masked.clone(),
         phone: PhoneNumber::parse(&c.phone).expect("fixture phone"),
+        language: c.language.clone(),
     }
 }
 

@@ -51,8 +51,7 @@ pub fn customer(customer: &Customer, cards: &[Card], policy: &UnfreezePolicy) ->
         document_kind: customer.document_kind.as_str().to_owned(),
         document_masked: customer.document_masked.clone(),
         phone_masked: customer.phone.masked(),
-        // Filled by the caller from the customer's settings.
-        language: "zh-CN".to_owned(),
+        language: customer.language.clone(),
         cards: cards.iter().map(|c| card(c, policy)).collect(),
     }
 }

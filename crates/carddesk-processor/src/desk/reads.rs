@@ -70,7 +70,7 @@ impl LocalDesk {
         for hit in &found.hits {
             hits.push(wire::SearchHit {
                 matched_by: hit.matched_by,
-                customer: self.customer_dto(&hit.customer, &hit.cards).await?,
+                customer: convert::customer(&hit.customer, &hit.cards, self.processor.policy()),
                 open_cases: hit
                     .open_cases
                     .iter()
@@ -123,7 +123,7 @@ impl LocalDesk {
             })
             .await?;
         let view = wire::CustomerView {
-            customer: self.customer_dto(&customer, &cards).await?,
+            customer: convert::customer(&customer, &cards, p.policy()),
             open_cases: open_cases
                 .iter()
                 .map(|c| convert::case(c, self.max_attempts()))
@@ -234,19 +234,5 @@ impl LocalDesk {
             credentials,
             lifetime_minutes: u32::try_from(limits.code_lifetime.num_minutes()).unwrap_or(0),
         })
-    }
-
-    /// A customer's DTO, with their language for messages.
-    async fn customer_dto(
-        &self,
-        customer: &carddesk_domain::Customer,
-        cards: &[carddesk_domain::Card],
-    ) -> Result<wire::CustomerDto> {
-        let p = &self.processor;
-        let mut dto = convert::customer(customer, cards, p.policy());
-        if let Some(secrets) = p.store().customer_secrets(customer.id).await? {
-            dto.language = secrets.language;
-        }
-        Ok(dto)
     }
 }
