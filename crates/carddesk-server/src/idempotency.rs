@@ -27,6 +27,14 @@ pub const RETENTION: Duration = Duration::hours(24);
 /// kept).
 const MAX_BODY: usize = 64 * 1024;
 
+/// Whether a POST only reads: the caller search is a POST so the numbers
+/// it carries stay out of URLs, yet replaying it changes nothing, and
+/// keeping every keystroke's answer for a day would grow the table by
+/// tens of megabytes per agent.
+fn is_read(path: &str) -> bool {
+    path.strip_prefix(carddesk_wire::routes::PREFIX) == Some(carddesk_wire::routes::SEARCH)
+}
+
 /// The middleware.
 pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Response {
     match handle(&s, req, next).await {
@@ -35,7 +43,7 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
 }
 
 async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Response> {
-    if req.method() != Method::POST {
+    if req.method() != Method::POST || is_read(req.uri().path()) {
         return Ok(next.run(req).await);
     }
     let Some(key) = req.headers().get("idempotency-key") else {

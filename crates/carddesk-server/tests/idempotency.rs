@@ -14,6 +14,34 @@ on_both_databases! {
     key_reused_for_another_request => sqlite_key_reused_for_another_request, postgres_key_reused_for_another_request;
     callers_do_not_share_keys => sqlite_callers_do_not_share_keys, postgres_callers_do_not_share_keys;
     customer_retries => sqlite_customer_retries, postgres_customer_retries;
+    searches_are_not_kept => sqlite_searches_are_not_kept, postgres_searches_are_not_kept;
+}
+
+/// A search is a POST that only reads: it keeps no answer, however it is
+/// keyed, and each one is a fresh read (audited as such).
+async fn searches_are_not_kept(app: &TestApp) {
+    let agent = app.staff("alice", Role::Agent).await;
+    app.enrol(22, &[CardStatus::Active]).await;
+    let body = json!({ "query": "Customer" });
+    for _ in 0..3 {
+        let found = app
+            .post_keyed(
+                "/api/agent/customers/search",
+                Some(&agent),
+                "search-1",
+                &body,
+            )
+            .await;
+        assert_eq!(found.ok()["hits"].as_array().map(Vec::len), Some(1));
+        assert!(found.headers.get("idempotency-replayed").is_none());
+    }
+    assert_eq!(app.raw.count("FROM idempotency_keys").await, 0);
+    assert_eq!(
+        app.raw
+            .count("FROM audit_log WHERE action = 'customer.searched'")
+            .await,
+        3
+    );
 }
 
 fn cases_of(card: i64) -> String {
