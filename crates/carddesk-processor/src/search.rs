@@ -1,5 +1,5 @@
 //! Finding a caller (issue 6): what the agent typed, parsed
-//! ([`query`]) into the ways a customer can be found, looked up through the
+//! (`query.rs`) into the ways a customer can be found, looked up through the
 //! store's indexes, ranked best match first, and each customer shown with
 //! their cards (numbers masked) and open cases.
 //!

@@ -3,12 +3,12 @@
 //! through a reqwest client, only ever to that loopback address. Every loop
 //! is bounded by a count and by `--phase-seconds`.
 //!
-//! 1. [`flows`]: completed remote-unfreeze flows per second (agent: mark,
+//! 1. [`flows()`]: completed remote-unfreeze flows per second (agent: mark,
 //!    package, instructions; customer: open the code, challenge,
 //!    verification) over HTTP, and the same flows through the processor in
 //!    process, each against raw Argon2id verifications per second on the
 //!    same cores measured right before, in alternating rounds;
-//! 2. [`lookups`]: card lookup at 100 agents at once on the million-card
+//! 2. [`lookups()`]: card lookup at 100 agents at once on the million-card
 //!    bank, over HTTP and in process through the processor, against the
 //!    same lookups straight through sqlx (the lookup section's `RAW_QUERY`)
 //!    on the same pool at the same concurrency; and one agent alone, for

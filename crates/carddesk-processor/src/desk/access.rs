@@ -98,7 +98,7 @@ impl Action {
 }
 
 /// Whether `role` may take `action` at all (whose case it is comes
-/// after, in [`ensure_case_holder`]).
+/// after, inside each step, under the case's lock).
 ///
 /// Agents work calls; supervisors also approve, reject, reassign and read
 /// the audit log. Admins manage users and configuration and read the
