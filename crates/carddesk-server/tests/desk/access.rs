@@ -3,17 +3,14 @@
 //! a `refused` audit entry naming who tried. An agent cannot act on
 //! another agent's case until a supervisor reassigns it.
 
-use carddesk_domain::customer::IdDocument;
 use carddesk_domain::{FreezeReason, Role};
-use carddesk_processor::CredentialUpload;
 use carddesk_wire::{
     AuditQuery, DeskError, ErrorCode, EventFilter, InstructRequest, QueueQuery, ReasonRequest,
     ReassignRequest, SearchRequest, Token,
 };
-use secrecy::SecretString;
 
-use super::harness::{Bench, PHONE_ORIGIN, wrong_pin};
-use crate::common::{self, Person};
+use super::harness::{Bench, wrong_pin};
+use crate::common;
 use crate::conformance;
 
 conformance! {
@@ -42,30 +39,8 @@ async fn verified_case(b: &Bench, opener: &Token, seed: u32) -> i64 {
         .send_unfreeze(opener, person.card(0).0, &TEXT)
         .await
         .expect("sent");
-    verify(b, &person, case.id).await;
+    b.customer_verifies(&person, case.id).await;
     case.id
-}
-
-async fn verify(b: &Bench, person: &Person, case: i64) {
-    let code = b.app.code_for(case).await;
-    let p = &b.app.processor;
-    let session = p
-        .request_unfreeze(&code, PHONE_ORIGIN)
-        .await
-        .expect("opens");
-    p.challenge(&session.token, PHONE_ORIGIN)
-        .await
-        .expect("challenge");
-    p.verify(
-        &session.token,
-        CredentialUpload {
-            id_document: Some(IdDocument::resident_id(&person.id_number).expect("ID")),
-            transaction_password: Some(SecretString::from(common::PASSWORD.to_owned())),
-        },
-        PHONE_ORIGIN,
-    )
-    .await
-    .expect("verified");
 }
 
 /// Checks one call's outcome against the matrix.

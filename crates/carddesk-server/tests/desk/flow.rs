@@ -234,22 +234,7 @@ async fn a_supervisor_approves_what_an_agent_opened(b: &Bench) {
         .await
         .expect("sent");
     assert!(case.needs_approval);
-    let code = b.app.code_for(case.id).await;
-    let p = &b.app.processor;
-    let session = p
-        .request_unfreeze(&code, PHONE_ORIGIN)
-        .await
-        .expect("opens");
-    p.challenge(&session.token, PHONE_ORIGIN)
-        .await
-        .expect("challenge");
-    p.verify(
-        &session.token,
-        upload(&person, common::PASSWORD),
-        PHONE_ORIGIN,
-    )
-    .await
-    .expect("verified");
+    b.customer_verifies(&person, case.id).await;
     assert_eq!(
         b.desk
             .approve(&agent, case.id)

@@ -64,6 +64,33 @@ impl Bench {
         self.app.enrol(seed, statuses).await
     }
 
+    /// The customer opens the case's latest code, is challenged and
+    /// uploads the right details.
+    pub async fn customer_verifies(&self, person: &Person, case: i64) {
+        let code = self.app.code_for(case).await;
+        let p = &self.app.processor;
+        let session = p
+            .request_unfreeze(&code, PHONE_ORIGIN)
+            .await
+            .expect("the code opens");
+        p.challenge(&session.token, PHONE_ORIGIN)
+            .await
+            .expect("challenge");
+        p.verify(
+            &session.token,
+            carddesk_processor::CredentialUpload {
+                id_document: Some(
+                    carddesk_domain::customer::IdDocument::resident_id(&person.id_number)
+                        .expect("valid ID"),
+                ),
+                transaction_password: Some(SecretString::from(common::PASSWORD.to_owned())),
+            },
+            PHONE_ORIGIN,
+        )
+        .await
+        .expect("verified");
+    }
+
     /// The audit entries' `(actor, action, outcome)` about `object`.
     pub async fn audit_of(&self, object: &str) -> Vec<(String, String, String)> {
         self.app
