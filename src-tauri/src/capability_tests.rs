@@ -61,3 +61,26 @@ fn the_content_security_policy_lets_audio_blobs_play_and_nothing_else_in() {
     assert_eq!(csp["script-src"], "'self'");
     assert_eq!(csp["object-src"], "'none'");
 }
+
+#[test]
+fn no_capability_names_the_customer_page_window_or_a_remote_url() {
+    // The customer page window shows server pages: they must reach no
+    // command, which Tauri grants only through a capability naming the
+    // window (or, for remote pages, their URL).
+    let config: serde_json::Value =
+        serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
+    for capability in config["app"]["security"]["capabilities"]
+        .as_array()
+        .expect("inline capabilities")
+    {
+        let windows = capability["windows"].as_array().expect("windows");
+        assert!(
+            !windows
+                .iter()
+                .any(|w| w == crate::phone::page::CUSTOMER_PAGE_WINDOW || w == "*"),
+            "{capability}"
+        );
+        assert!(capability.get("remote").is_none(), "{capability}");
+        assert!(capability.get("webviews").is_none(), "{capability}");
+    }
+}

@@ -41,4 +41,5 @@ pub const PHONE_COMMANDS: &[&str] = &[
     "phone_open_code",
     "phone_challenge",
     "phone_verify",
+    "phone_open_page",
 ];

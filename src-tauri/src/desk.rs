@@ -38,6 +38,11 @@ pub struct DeskInfo {
     /// Whether this is the offline demo (its demo staff, phone window and
     /// demo sign-in).
     pub demo: bool,
+    /// On the offline demo, the last four digits of the phone of a demo
+    /// customer to try (a card frozen for the wrong-PIN limit, no open
+    /// case), for the first-run tour; `None` otherwise. Demo data, shown
+    /// masked to every agent anyway.
+    pub demo_hint: Option<String>,
 }
 
 impl ActiveDesk {
@@ -89,6 +94,15 @@ impl ActiveDesk {
             .ok_or_else(offline_only)
     }
 
+    /// Where the offline demo serves its customer pages
+    /// (`http://127.0.0.1:<port>`).
+    pub fn demo_pages(&self) -> DeskResult<&str> {
+        self.offline
+            .as_ref()
+            .map(|o| o.pages_base.as_str())
+            .ok_or_else(offline_only)
+    }
+
     /// Whether this is the offline demo.
     pub fn is_demo(&self) -> bool {
         self.offline.is_some()
@@ -104,6 +118,7 @@ impl ActiveDesk {
                 DeskMode::Offline => None,
             },
             demo: self.is_demo(),
+            demo_hint: self.offline.as_ref().and_then(|o| o.demo_hint.clone()),
         }
     }
 }

@@ -17,6 +17,7 @@
 /// The app's commands by window (shared with build.rs).
 pub mod command_names;
 pub mod commands;
+pub mod demo_hint;
 pub mod desk;
 pub mod events;
 pub mod logging;
@@ -89,6 +90,7 @@ pub fn run() -> tauri::Result<()> {
             phone::phone_open_code,
             phone::phone_challenge,
             phone::phone_verify,
+            phone::phone_open_page,
         ])
         .run(context())
 }
@@ -143,6 +145,8 @@ pub async fn switch_to(
         tracing::warn!(code = e.code.as_str(), "sign-out on the old desk failed");
     }
     *console.phone.lock().await = None;
+    // The old desk's customer pages stop with it.
+    phone::page::close(app);
     let info = opened.info();
     installed(app, &opened);
     *slot = Ok(opened);
@@ -171,7 +175,11 @@ pub fn seed_demo(fresh: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         println!("==> demo bank: {}", offline::database_path(&dir).display());
-        offline::open_processor(&dir, |step| match step {
+        // Links in the seeded case's texts: no pages are served here, and
+        // the console serves them on a port of its own (the phone opens a
+        // text's page by its code, not by this link).
+        let link_base = carddesk_processor::ProcessorConfig::default().link_base;
+        offline::open_processor(&dir, link_base, |step| match step {
             offline::Progress::StaffAdded(n) => println!("    added {n} demo staff"),
             offline::Progress::Seeding => {
                 println!("    seeding 300 customers and their cards (a few seconds)…");

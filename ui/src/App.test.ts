@@ -84,7 +84,7 @@ describe('signing in', () => {
   });
 
   it('offers no demo staff on a connected desk', async () => {
-    const mock = shell({ ...signedOut, desk_info: { ...demoInfo, mode: 'connected', server_url: 'https://desk.example', demo: false } });
+    const mock = shell({ ...signedOut, desk_info: { ...demoInfo, mode: 'connected', server_url: 'https://desk.example', demo: false, demo_hint: null } });
     renderConsole('en');
     await screen.findByTestId('sign-in-username');
     expect(screen.getByTestId('desk-mode').textContent).toBe('Connected to https://desk.example');
@@ -96,7 +96,7 @@ describe('signing in', () => {
     const mock = shell({
       ...signedOut,
       settings_get: { mode: 'offline', server_url: null, ca_certificate: null },
-      settings_save: { mode: 'connected', version: '9.8.7', server_url: 'https://desk.example', demo: false },
+      settings_save: { mode: 'connected', version: '9.8.7', server_url: 'https://desk.example', demo: false, demo_hint: null },
     });
     const user = userEvent.setup();
     renderConsole('en');

@@ -76,6 +76,14 @@ describe('accessibility (axe-core)', () => {
     await expectAccessible();
   });
 
+  it('the first-run tour on the desk', async () => {
+    localStorage.clear();
+    signedInDesk();
+    await deskReady();
+    await screen.findByTestId('demo-tour');
+    await expectAccessible();
+  });
+
   it('the help panel', async () => {
     signedInDesk(customerView([pinCard], [caseOf('challenged')]));
     const user = userEvent.setup();

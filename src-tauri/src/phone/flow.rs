@@ -147,6 +147,20 @@ pub async fn voice_audio(processor: &Processor, message: i64) -> DeskResult<Vec<
     Ok(audio.to_vec())
 }
 
+/// The one-time code of text message `message` of the outbox, for its
+/// customer page.
+pub async fn text_code(processor: &Processor, message: i64) -> DeskResult<String> {
+    processor
+        .local_outbox(INBOX_LIMIT)
+        .await
+        .map_err(desk_error)?
+        .iter()
+        .map(local_instruction)
+        .find(|m| m.id == message && m.channel == OutboxChannel::Text)
+        .and_then(|m| extract_code(&m.body))
+        .ok_or_else(|| DeskError::new(ErrorCode::NotFound, "text message not found"))
+}
+
 /// Opens a code, as the customer's phone would.
 pub async fn open_code(processor: &Processor, code: &str) -> DeskResult<(SecretString, Opened)> {
     if code.len() > 32 {

@@ -1,14 +1,16 @@
 //! The offline demo's customer phone: a second window showing the texts
 //! and voice prompts sent to demo customers, and the customer's side of
-//! the flow. Every command here is refused outside the offline demo.
+//! the flow, natively or on the processor's own pages ([`page`]). Every
+//! command here is refused outside the offline demo.
 
 mod flow;
 pub mod inbox;
+pub mod page;
 pub mod window;
 
 use secrecy::SecretString;
-use tauri::State;
 use tauri::ipc::Response;
+use tauri::{AppHandle, State};
 
 use carddesk_wire::{DeskError, DeskResult, ErrorCode};
 
@@ -71,6 +73,20 @@ pub async fn phone_verify(
     let processor = active.demo_processor()?;
     let (token, case) = phone_token(&console).await?;
     flow::verify(processor, &token, case, id_number, transaction_password).await
+}
+
+/// Opens text message `message_id`'s customer page (the pages the console
+/// serves, for this run's port) in the customer page window.
+#[tauri::command]
+pub async fn phone_open_page(
+    app: AppHandle,
+    console: State<'_, Console>,
+    message_id: i64,
+) -> DeskResult<()> {
+    let active = console.active().await?;
+    let code = flow::text_code(active.demo_processor()?, message_id).await?;
+    let base = active.demo_pages()?;
+    page::show(&app, base, page::customer_page_url(base, &code)?)
 }
 
 /// The phone's customer session, or the refusal of a step taken before a

@@ -33,6 +33,8 @@ export class PhoneStore {
   idNumber = $state('');
   password = $state('');
   busy = $state(false);
+  /** Why the last text's customer page did not open. */
+  pageFailure: { readonly messageId: number; readonly error: BackendError } | null = $state(null);
   /** The last failure: a wrong answer (with attempts left), or another error. */
   failure: { readonly kind: 'mismatch'; readonly attemptsLeft: number | null } | { readonly kind: 'error'; readonly error: BackendError } | null =
     $state(null);
@@ -62,6 +64,13 @@ export class PhoneStore {
     this.voice = audio.ok
       ? { status: 'ready', messageId, url: this.#urls.create(new Blob([audio.value], { type: 'audio/wav' })) }
       : { status: 'error', messageId, error: audio.error };
+  }
+
+  /** Opens a text's customer page in the shell's customer page window. */
+  async openPage(messageId: number): Promise<void> {
+    this.pageFailure = null;
+    const answer = await this.#api.openPage(messageId);
+    if (!answer.ok) this.pageFailure = { messageId, error: answer.error };
   }
 
   /** Starts the customer's flow from a message, its code prefilled. */

@@ -1,7 +1,7 @@
 /** Wire answers as the desk gives them, for tests. */
 import type { AuditEntry, Card, Case, CustomerView, DeskInfo, SearchResults, StaffProfile } from '../lib/api/wire';
 
-export const demoInfo: DeskInfo = { mode: 'offline', version: '9.8.7', server_url: null, demo: true };
+export const demoInfo: DeskInfo = { mode: 'offline', version: '9.8.7', server_url: null, demo: true, demo_hint: '0008' };
 
 export const alice: StaffProfile = {
   username: 'alice',

@@ -54,6 +54,7 @@ const TABLE: [string, () => Promise<unknown>, string, Record<string, unknown>, u
     case_id: 31, credentials: ['id_number'], document_kind: 'resident_id', attempts_left: 3, card_last_four: '4321', expires_at: '2024-05-01T07:15:00Z',
   }],
   ['phone.verify', () => phone.verify('110101', '123456'), 'phone_verify', { idNumber: '110101', transactionPassword: '123456' }, { outcome: 'unfrozen' }],
+  ['phone.openPage', () => phone.openPage(40), 'phone_open_page', { messageId: 40 }, null],
 ];
 
 describe('the typed desk commands', () => {
@@ -76,6 +77,16 @@ describe('the typed desk commands', () => {
     expect(await desk.search({ query: '12' })).toEqual({ ok: false, error: { code: 'invalid_input', message: 'type 4 digits' } });
     mock.answers['search'] = new Failure('brand_new_code', 'newer shell');
     expect(await desk.search({ query: '12' })).toEqual({ ok: false, error: { code: 'internal', message: 'newer shell' } });
+  });
+
+  it('refuses desk info without its demo hint, or with one of the wrong type', async () => {
+    const { demo_hint: _, ...withoutHint } = demoInfo;
+    const mock = shell({ desk_info: withoutHint });
+    expect((await desk.deskInfo()).ok).toBe(false);
+    mock.answers['desk_info'] = { ...demoInfo, demo_hint: 8 };
+    expect((await desk.deskInfo()).ok).toBe(false);
+    mock.answers['desk_info'] = { ...demoInfo, demo_hint: null };
+    expect((await desk.deskInfo()).ok).toBe(true);
   });
 
   it('refuses a card of an unknown status and an enum in the wrong case', async () => {

@@ -3,7 +3,7 @@
  * demo's customer phone. Its types are the shell's own (not carddesk-wire).
  */
 import { audioCommand } from './commands';
-import { arrayOf, int, nullable, oneOf, shape, str } from './guards';
+import { arrayOf, int, nul, nullable, oneOf, shape, str } from './guards';
 import { call, type Result } from './ipc';
 import { CREDENTIALS, type Credential } from './wire';
 
@@ -78,6 +78,8 @@ export const phone = {
   challenge: (): Promise<Result<PhoneChallenge>> => call('phone_challenge', undefined, isChallenge),
   verify: (idNumber: string, transactionPassword: string): Promise<Result<PhoneVerified>> =>
     call('phone_verify', { idNumber, transactionPassword }, isVerified),
+  /** Opens a text's customer page (the pages the console serves on loopback) in a window of its own. */
+  openPage: (messageId: number): Promise<Result<null>> => call('phone_open_page', { messageId }, nul),
 } as const;
 
 /** The shape of `phone`, for stand-ins. */

@@ -43,6 +43,7 @@ export const isDeskInfo = shape<DeskInfo>({
   version: str,
   server_url: nullable(str),
   demo: bool,
+  demo_hint: nullable(str),
 });
 
 export const isSettings = shape<ConsoleSettings>({

@@ -102,6 +102,8 @@ export interface DeskInfo {
   readonly version: string;
   readonly server_url: string | null;
   readonly demo: boolean;
+  /** Offline demo only: the last four digits of a demo caller's phone to try (a wrong-PIN freeze, no open case). */
+  readonly demo_hint: string | null;
 }
 
 /** The shell's `ConsoleSettings`; `ca_certificate` is a PEM file's path. */

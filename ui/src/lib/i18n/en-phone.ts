@@ -18,6 +18,8 @@ export const enPhone = {
   'phone.noFacts': 'This message is not for a demo customer.',
   'phone.code': 'One-time code',
   'phone.openCode': 'Open the code',
+  'phone.openPage': 'Open the customer page',
+  'phone.openPageHint': 'The bank’s real pages, in a window of their own.',
   'phone.opening': 'Opening…',
   'phone.card': 'Unfreezing the card ending {last4}',
   'phone.asked': 'The bank asks for',

@@ -7,6 +7,7 @@
  * `case_state.<state>`) list every name, so no wire value shows untranslated.
  */
 import { enPhone } from './en-phone';
+import { enTour } from './en-tour';
 
 export const en = {
   'app.name': 'CardDesk',
@@ -247,6 +248,7 @@ export const en = {
   'error.retry': 'Try again',
 
   ...enPhone,
+  ...enTour,
 } as const;
 
 /** A message's key, one of the English catalogue's. */

@@ -20,6 +20,8 @@ export const zhCNPhone: { readonly [K in keyof typeof enPhone]: string } = {
   'phone.noFacts': '此消息不是发给演示客户的。',
   'phone.code': '一次性验证码',
   'phone.openCode': '打开验证码',
+  'phone.openPage': '打开客户页面',
+  'phone.openPageHint': '银行的真实页面，在单独的窗口中打开。',
   'phone.opening': '正在打开…',
   'phone.card': '正在解冻尾号 {last4} 的银行卡',
   'phone.asked': '银行要求提供',

@@ -1,5 +1,6 @@
 import type { Messages } from './en';
 import { zhCNPhone } from './zh-CN-phone';
+import { zhCNTour } from './zh-CN-tour';
 
 /** The console's Simplified Chinese messages; the type demands every English key. */
 export const zhCN: Messages = {
@@ -240,4 +241,5 @@ export const zhCN: Messages = {
   'error.retry': '重试',
 
   ...zhCNPhone,
+  ...zhCNTour,
 };
