@@ -1,6 +1,7 @@
 /**
  * What jsdom lacks and the console's libraries need: ResizeObserver (virtua
- * measures its viewport and rows with it). jsdom lays nothing out, so the
+ * measures its viewport and rows with it) and Element.scrollTo (virtua
+ * scrolls the timeline to its newest row). jsdom lays nothing out, so the
  * stand-in reports a 600 px scrolling viewport and 40 px rows; virtua then
  * renders the rows that fit, as in the real window.
  */
@@ -27,4 +28,11 @@ class FixedLayoutResizeObserver {
 
 if (!('ResizeObserver' in globalThis)) {
   (globalThis as { ResizeObserver?: unknown }).ResizeObserver = FixedLayoutResizeObserver;
+}
+
+if (typeof Element.prototype.scrollTo !== 'function') {
+  Element.prototype.scrollTo = function scrollTo(this: Element, x?: ScrollToOptions | number, y?: number): void {
+    const top = typeof x === 'object' ? x.top : y;
+    if (top !== undefined) this.scrollTop = top;
+  };
 }
