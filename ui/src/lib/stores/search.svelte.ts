@@ -4,7 +4,7 @@
  */
 import type { DeskApi } from '../api/commands';
 import type { BackendError } from '../api/ipc';
-import type { SearchHit } from '../api/wire';
+import type { CardStatus, SearchHit } from '../api/wire';
 
 export type SearchStatus = 'idle' | 'loading' | 'done' | 'error';
 
@@ -92,5 +92,17 @@ export class Search {
 
   clear(): void {
     this.set('');
+  }
+
+  /** A card's status changed (a `card` event): the results on screen show it too. */
+  setCardStatus(cardId: number, status: CardStatus): void {
+    if (!this.hits.some((hit) => hit.customer.cards.some((card) => card.id === cardId))) return;
+    this.hits = this.hits.map((hit) => ({
+      ...hit,
+      customer: {
+        ...hit.customer,
+        cards: hit.customer.cards.map((card) => (card.id === cardId ? { ...card, status } : card)),
+      },
+    }));
   }
 }
