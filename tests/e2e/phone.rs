@@ -169,6 +169,14 @@ pub async fn customer_unfreezes(
         "active",
     )
     .await;
+    // The search result the agent opened the caller from shows it as well.
+    wait_attribute(
+        client,
+        &format!("[data-testid=search-card-status-{}]", caller.card_id),
+        "data-value",
+        "active",
+    )
+    .await;
     assert!(
         never_reloaded(client).await,
         "the agent's window changed live, without a reload"
