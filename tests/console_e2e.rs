@@ -16,15 +16,15 @@
 //!   customer acting through the server's customer API, the timeline kept
 //!   live over server-sent events.
 //! - `every_screen_is_accessible_in_both_languages`: axe-core on every screen
-//!   of both windows in English and Chinese, with photographs of each for
-//!   `docs/screenshots/`.
+//!   of both windows in English and Chinese, with a photograph of each.
 //!
 //! Each console runs on a fresh home of its own under
 //! `target/tmp/console_e2e/<test>/` (its XDG data and config folders), where
 //! the photographs and, on a failure, `failure-window.png` and
 //! `failure-screen.png` land. The walks' time to done is checked against the
-//! target (4 actions, 30 s); `CARDDESK_E2E_RECORD=1` writes it to
-//! docs/benchmarks.md.
+//! target (4 actions, 30 s). With `CARDDESK_E2E_RECORD=1` a successful run
+//! also records what the docs show: the tour's photographs into
+//! `docs/screenshots/` and the time to done into docs/benchmarks.md.
 //!
 //! They need a display, `tauri-driver`, `WebKitWebDriver` and (the connected
 //! walk) `DATABASE_URL`, and fail loudly when one is missing. Run them with:
@@ -167,7 +167,6 @@ async fn every_screen_is_accessible_in_both_languages() {
                 let photos = Photos {
                     home: home.clone(),
                     prefix: language.to_owned(),
-                    docs: true,
                 };
                 tour::speak(&client, language).await;
                 tour::sign_in_screen(&client, &photos, language).await;
@@ -175,6 +174,7 @@ async fn every_screen_is_accessible_in_both_languages() {
                 tour::desk_and_phone(&client, &windows, &caller, &photos, language).await;
                 page::click(&client, "[data-testid=sign-out]").await;
             }
+            console::publish_photos(&home, &["en", "zh-CN"]);
         },
     )
     .await;

@@ -205,9 +205,31 @@ pub fn write_settings(home: &Home, settings: &serde_json::Value) {
     .expect("the settings can be written");
 }
 
-/// The photograph for the docs: `docs/screenshots/<name>.png` in the repository.
-pub fn docs_shot(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("docs/screenshots")
-        .join(format!("{name}.png"))
+/// Whether this run records what the docs show (`CARDDESK_E2E_RECORD=1`):
+/// the photographs in `docs/screenshots/` and the time to done in
+/// docs/benchmarks.md. Off by default, so a test run leaves the checkout as
+/// it found it.
+pub fn recording() -> bool {
+    std::env::var_os("CARDDESK_E2E_RECORD").is_some_and(|v| v == "1")
+}
+
+/// After a successful walk, copies its photographs whose names start with
+/// one of `prefixes` into `docs/screenshots/` when [`recording`].
+pub fn publish_photos(home: &Home, prefixes: &[&str]) {
+    if !recording() {
+        return;
+    }
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&docs).expect("docs/screenshots can be made");
+    for entry in std::fs::read_dir(&home.dir).expect("the test's folder can be read") {
+        let path = entry.expect("a file of the test's folder").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.ends_with(".png") && prefixes.iter().any(|p| name.starts_with(&format!("{p}-"))) {
+            std::fs::copy(&path, docs.join(name)).expect("a photograph can be copied");
+            eprintln!("screenshot for the docs: {}", docs.join(name).display());
+        }
+    }
 }

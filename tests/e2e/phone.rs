@@ -22,8 +22,6 @@ pub struct Photos {
     pub home: Home,
     /// Put before each photograph's name (`en`, `zh-CN`), if not empty.
     pub prefix: String,
-    /// Whether they go to `docs/screenshots/` too.
-    pub docs: bool,
 }
 
 impl Photos {
@@ -32,7 +30,6 @@ impl Photos {
         Self {
             home,
             prefix: String::new(),
-            docs: false,
         }
     }
 
@@ -45,9 +42,6 @@ impl Photos {
         };
         settle(client).await;
         screenshot(client, &self.home.shot(&name)).await;
-        if self.docs {
-            screenshot(client, &super::console::docs_shot(&name)).await;
-        }
     }
 }
 

@@ -48,7 +48,7 @@ pub fn record(walk: &str, result: &TimeToDone) {
     std::fs::create_dir_all(&kept).expect("the results folder can be made");
     let file = kept.join(format!("{}.row", slug(walk, result.hands)));
     std::fs::write(&file, row).expect("the result can be kept");
-    if std::env::var_os("CARDDESK_E2E_RECORD").is_some_and(|v| v == "1") {
+    if super::console::recording() {
         write_section(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/benchmarks.md"));
     }
 }

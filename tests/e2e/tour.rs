@@ -1,6 +1,6 @@
 //! A tour of every screen of both windows, in one language: axe-core on
-//! each, and a photograph of each for `docs/screenshots/` (named
-//! `<language>-<screen>.png`). The agent works with the mouse; the customer
+//! each, and a photograph of each, named `<language>-<screen>.png` (which
+//! a recording run copies to `docs/screenshots/`). The agent works with the mouse; the customer
 //! on the phone fails once and then unfreezes the card.
 
 use fantoccini::Client;
