@@ -193,7 +193,7 @@ export const en = {
   'action.case.cancelled': 'Case cancelled',
   'action.case.expired': 'Code expired',
   'action.card.unfrozen': 'Card unfrozen',
-  'action.instruction.audio': 'Voice prompt played',
+  'action.instruction.audio': 'Voice prompt fetched for the agent to play',
 
   'voice.title': 'Voice prompt',
   'voice.loading': 'Rendering the voice prompt…',

@@ -186,7 +186,7 @@ export const zhCN: Messages = {
   'action.case.cancelled': '案件已撤销',
   'action.case.expired': '验证码已过期',
   'action.card.unfrozen': '银行卡已解冻',
-  'action.instruction.audio': '已播放语音提示',
+  'action.instruction.audio': '坐席已取得语音提示音频',
 
   'voice.title': '语音提示',
   'voice.loading': '正在生成语音提示…',
