@@ -1,10 +1,12 @@
 //! Staff sign-in: Argon2id passwords, a user ID locked for 30 minutes after
 //! 10 failed sign-ins (PCI DSS 8.3.4), opaque session tokens kept only as
 //! keyed hashes, expiry and sign-out. Every sign-in, failed or not, is
-//! audited.
+//! audited. Failures are counted by one database statement, so guesses sent
+//! in parallel are each counted, and a right password is refused once any
+//! committed failure has locked the ID.
 
 use carddesk_domain::{Actor, Role, StaffMember};
-use carddesk_store::{Outcome, StaffRecord, StoreError};
+use carddesk_store::{Outcome, SigninFailures, StaffRecord, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -137,8 +139,36 @@ impl Processor {
             return Err(signin_refused());
         };
         let actor = Actor::Staff(user.member.clone());
+        // The count and the lock are decided by the database, in this
+        // transaction, from what it holds now; never from `user`, which was
+        // read before the slow hash and may be stale by many failures.
         let mut tx = self.store.begin().await?;
-        if user.locked_until.is_some_and(|until| now < until) {
+        if !matched {
+            let counted = tx
+                .record_signin_failure(
+                    &user.member.username,
+                    now,
+                    MAX_FAILED_SIGNINS,
+                    now + LOCKOUT,
+                )
+                .await?;
+            append_audit(
+                tx.as_mut(),
+                &actor,
+                now,
+                "staff.sign_in",
+                &object,
+                origin,
+                Outcome::Failure,
+                failure_detail(counted, now),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(signin_refused());
+        }
+        // A right password still loses to a lock: clearing the count only
+        // happens if, under the row's write lock, the ID is not locked now.
+        if !tx.clear_signin_failures(&user.member.username, now).await? {
             append_audit(
                 tx.as_mut(),
                 &actor,
@@ -153,40 +183,8 @@ impl Processor {
             tx.commit().await?;
             return Err(signin_refused());
         }
-        if !matched {
-            // A lock that has run out starts a fresh count.
-            let previous = if user.locked_until.is_some() {
-                0
-            } else {
-                user.failed_signins
-            };
-            let failed = previous + 1;
-            let locked_until = (failed >= MAX_FAILED_SIGNINS).then(|| now + LOCKOUT);
-            tx.record_signin_failure(&user.member.username, failed, locked_until)
-                .await?;
-            append_audit(
-                tx.as_mut(),
-                &actor,
-                now,
-                "staff.sign_in",
-                &object,
-                origin,
-                Outcome::Failure,
-                match locked_until {
-                    Some(_) => format!(
-                        "wrong password; {failed} failures, user ID locked for {} min",
-                        LOCKOUT.num_minutes()
-                    ),
-                    None => format!("wrong password; {failed} failures"),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(signin_refused());
-        }
         let token = instructions::new_session_token();
         let expires_at = now + SESSION_LIFETIME;
-        tx.clear_signin_failures(&user.member.username).await?;
         tx.insert_staff_session(
             &self
                 .keys
@@ -262,6 +260,26 @@ impl Processor {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The audit detail of a wrong password, from the state the failure left.
+fn failure_detail(counted: Option<SigninFailures>, now: DateTime<Utc>) -> String {
+    let Some(counted) = counted else {
+        // Removed between the first read and this transaction.
+        return "unknown user".to_owned();
+    };
+    let failed = counted.failed_signins;
+    match counted.locked_until {
+        // Only the failure that reached the limit set the lock.
+        Some(until) if until > now && failed == MAX_FAILED_SIGNINS => format!(
+            "wrong password; {failed} failures, user ID locked for {} min",
+            LOCKOUT.num_minutes()
+        ),
+        Some(until) if until > now => {
+            format!("wrong password while user ID locked; {failed} failures")
+        }
+        _ => format!("wrong password; {failed} failures"),
     }
 }
 

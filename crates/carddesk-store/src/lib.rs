@@ -280,15 +280,24 @@ pub trait Tx: Send {
 
     /// Adds a member of staff; a taken username is a conflict.
     async fn insert_staff_user(&mut self, user: &StaffRecord, at: DateTime<Utc>) -> Result<()>;
-    /// Records a failed sign-in, and the lock that follows, if any.
+    /// Counts one failed sign-in in a single statement, so failures sent
+    /// at once are all counted: the count starts afresh when an earlier
+    /// lock has run out at `now`, the ID locks until `lock_until` when the
+    /// new count reaches `max_failed`, and a lock still running is kept as
+    /// it is (a late failure neither clears nor shortens it). Returns the
+    /// state the statement left, or `None` for an unknown user.
     async fn record_signin_failure(
         &mut self,
         username: &str,
-        failed_signins: u32,
-        locked_until: Option<DateTime<Utc>>,
-    ) -> Result<()>;
-    /// Clears failed sign-ins after a success.
-    async fn clear_signin_failures(&mut self, username: &str) -> Result<()>;
+        now: DateTime<Utc>,
+        max_failed: u32,
+        lock_until: DateTime<Utc>,
+    ) -> Result<Option<SigninFailures>>;
+    /// Clears failed sign-ins after a right password, unless the ID is
+    /// locked at `now` (or unknown): then nothing changes and the answer is
+    /// `false`. One statement under the row's write lock, so a lock set by a
+    /// failure that committed first is always seen.
+    async fn clear_signin_failures(&mut self, username: &str, now: DateTime<Utc>) -> Result<bool>;
     /// Stores a new staff session.
     async fn insert_staff_session(
         &mut self,

@@ -314,6 +314,15 @@ pub struct StaffRecord {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
+/// A staff user's sign-in state right after a failure was counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigninFailures {
+    /// Failed sign-ins counted, this one included.
+    pub failed_signins: u32,
+    /// Until when sign-in is refused, if the ID is (or was) locked.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
 /// A staff session as stored (the token itself is never stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffSessionRecord {

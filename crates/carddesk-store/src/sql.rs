@@ -926,24 +926,47 @@ macro_rules! backend {
             async fn record_signin_failure(
                 &mut self,
                 username: &str,
-                failed_signins: u32,
-                locked_until: Option<DateTime<Utc>>,
-            ) -> Result<()> {
-                sqlx::query("UPDATE staff_users SET failed_signins = $1, locked_until = $2 WHERE username = $3")
-                    .bind(i32::try_from(failed_signins).unwrap_or(i32::MAX))
-                    .bind(locked_until.map(micros))
-                    .bind(username)
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
+                now: DateTime<Utc>,
+                max_failed: u32,
+                lock_until: DateTime<Utc>,
+            ) -> Result<Option<SigninFailures>> {
+                // One statement: the database increments what it holds, so
+                // parallel failures cannot overwrite each other's count.
+                // `SET` expressions all see the row as it was before.
+                let row: Option<(i32, Option<i64>)> = sqlx::query_as(
+                    "UPDATE staff_users SET \
+                     failed_signins = CASE WHEN locked_until <= $1 THEN 1 \
+                       ELSE failed_signins + 1 END, \
+                     locked_until = CASE WHEN locked_until > $1 THEN locked_until \
+                       WHEN (CASE WHEN locked_until <= $1 THEN 1 ELSE failed_signins + 1 END) >= $2 \
+                       THEN $3 ELSE NULL END \
+                     WHERE username = $4 RETURNING failed_signins, locked_until",
+                )
+                .bind(micros(now))
+                .bind(i32::try_from(max_failed).unwrap_or(i32::MAX))
+                .bind(micros(lock_until))
+                .bind(username)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                row.map(|(failed, locked)| {
+                    Ok(SigninFailures {
+                        failed_signins: u32::try_from(failed).unwrap_or_default(),
+                        locked_until: locked.map(from_micros).transpose()?,
+                    })
+                })
+                .transpose()
             }
 
-            async fn clear_signin_failures(&mut self, username: &str) -> Result<()> {
-                sqlx::query("UPDATE staff_users SET failed_signins = 0, locked_until = NULL WHERE username = $1")
-                    .bind(username)
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
+            async fn clear_signin_failures(&mut self, username: &str, now: DateTime<Utc>) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE staff_users SET failed_signins = 0, locked_until = NULL \
+                     WHERE username = $1 AND (locked_until IS NULL OR locked_until <= $2)",
+                )
+                .bind(username)
+                .bind(micros(now))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_staff_session(
