@@ -165,8 +165,9 @@ pub enum CaseError {
     /// Someone below supervisor tried to approve or reject.
     #[error("only a supervisor may approve or reject a case")]
     NotSupervisor,
-    /// The supervisor opened the case themselves (maker-checker).
-    #[error("the supervisor who opened a case cannot also approve it")]
+    /// The supervisor took a step of the case themselves: opened,
+    /// packaged, instructed or resent it (maker-checker).
+    #[error("nobody may approve or reject a case they opened, packaged or sent")]
     SameMakerAndChecker,
 }
 
@@ -421,14 +422,30 @@ impl UnfreezeCase {
         if approver.role < Role::Supervisor {
             return Err(CaseError::NotSupervisor);
         }
-        // Maker-checker is about the person, not the role they held: the
-        // opener's label is `role:username`, and an agent who opened a case
-        // and has since been made a supervisor is still its maker.
-        let opener = self
-            .opened_by
-            .split_once(':')
-            .map_or(self.opened_by.as_str(), |(_, username)| username);
-        if opener == approver.username {
+        self.check_not_maker(approver, [self.opened_by.as_str()])
+    }
+
+    /// Maker-checker over every step: refuses a checker who is one of the
+    /// case's `makers`, the actor labels (`role:username`) of whoever
+    /// opened, packaged, instructed or resent it. The case knows only its
+    /// opener; the caller reads the others from the steps' audit entries.
+    pub fn check_not_maker<'a>(
+        &self,
+        checker: &StaffMember,
+        makers: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), CaseError> {
+        // Maker-checker is about the person, not the role they held: an
+        // agent who packaged a case and has since been made a supervisor
+        // is still its maker.
+        let person = |label: &'a str| {
+            label
+                .split_once(':')
+                .map_or(label, |(_, username)| username)
+        };
+        if makers
+            .into_iter()
+            .any(|maker| person(maker) == checker.username)
+        {
             return Err(CaseError::SameMakerAndChecker);
         }
         Ok(())

@@ -838,6 +838,7 @@ impl Processor {
                 let mut tx = self.store.begin().await?;
                 let mut case = lock_case(tx.as_mut(), case_id).await?.case;
                 case.approve(now, supervisor)?;
+                check_not_maker(tx.as_mut(), &case, supervisor).await?;
                 // Case, then card, then the audit chain: the one lock order.
                 let card = tx
                     .lock_card(case.card_id)
@@ -897,6 +898,7 @@ impl Processor {
             "case.reject",
             "case.rejected",
             why,
+            Some(supervisor),
             |case, now| case.reject(now, supervisor),
         )
         .await
@@ -918,6 +920,7 @@ impl Processor {
             "case.cancel",
             "case.cancelled",
             why,
+            None,
             |case, now| case.cancel(now),
         )
         .await
@@ -1094,7 +1097,8 @@ impl Processor {
         Ok(())
     }
 
-    /// A step that is one domain move and its audit entry.
+    /// A step that is one domain move and its audit entry; a `checker`'s
+    /// step is refused when they also took one of the case's (maker-checker).
     #[allow(clippy::too_many_arguments)] // The audit fields, the move and its name.
     async fn simple_step(
         &self,
@@ -1104,6 +1108,7 @@ impl Processor {
         attempt: &str,
         done: &str,
         why: &str,
+        checker: Option<&StaffMember>,
         apply: impl FnOnce(
             &mut UnfreezeCase,
             DateTime<Utc>,
@@ -1119,6 +1124,9 @@ impl Processor {
             }
             let mut case = record.case;
             apply(&mut case, now)?;
+            if let Some(checker) = checker {
+                check_not_maker(tx.as_mut(), &case, checker).await?;
+            }
             tx.save_case(&case).await?;
             append_audit(
                 tx.as_mut(),
@@ -1179,6 +1187,32 @@ async fn locked_for(tx: &mut dyn Tx, id: CaseId, staff: &StaffMember) -> Result<
     let record = lock_case(tx, id).await?;
     ensure_case_holder(staff, &record)?;
     Ok(record.case)
+}
+
+/// The audit entries whose actor took a step of the case, besides its
+/// opener: packaging it, and sending or resending the instructions.
+const MAKER_STEPS: [&str; 3] = ["case.packaged", "case.instructed", "case.reinstructed"];
+
+/// Refuses `checker` if they opened the case or took any of its
+/// [`MAKER_STEPS`]. Read in the deciding transaction, which holds the
+/// case's lock, as every maker step does when it writes its entry.
+async fn check_not_maker(
+    tx: &mut dyn Tx,
+    case: &UnfreezeCase,
+    checker: &StaffMember,
+) -> Result<()> {
+    let steps = tx
+        .audit_actors(&case_object(case.id), Outcome::Success)
+        .await?;
+    let makers = steps
+        .iter()
+        .filter(|(action, _)| MAKER_STEPS.contains(&action.as_str()))
+        .map(|(_, actor)| actor.as_str());
+    case.check_not_maker(
+        checker,
+        std::iter::once(case.opened_by.as_str()).chain(makers),
+    )?;
+    Ok(())
 }
 
 async fn lock_case(tx: &mut dyn Tx, id: CaseId) -> Result<CaseRecord> {

@@ -274,6 +274,15 @@ pub trait Tx: Send {
 
     /// Appends to the audit chain and returns the entry's sequence number.
     async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<i64>;
+    /// The distinct `(action, actor)` pairs of `object`'s audit entries
+    /// with `outcome`, read in this transaction: maker-checker asks who
+    /// took a case's steps while it holds the case's lock, and those steps
+    /// are written under that same lock, so none can slip in between.
+    async fn audit_actors(
+        &mut self,
+        object: &str,
+        outcome: Outcome,
+    ) -> Result<Vec<(String, String)>>;
 
     /// Replaces the policy table.
     async fn save_policy(&mut self, rules: &[PolicyRule]) -> Result<()>;

@@ -889,6 +889,22 @@ macro_rules! backend {
                 Ok(seq)
             }
 
+            async fn audit_actors(
+                &mut self,
+                object: &str,
+                outcome: Outcome,
+            ) -> Result<Vec<(String, String)>> {
+                // `audit_log_object` (object, seq) finds the case's entries.
+                Ok(sqlx::query_as(
+                    "SELECT DISTINCT action, actor FROM audit_log \
+                     WHERE object = $1 AND outcome = $2 ORDER BY action, actor",
+                )
+                .bind(object)
+                .bind(outcome.as_str())
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
             async fn save_policy(&mut self, rules: &[PolicyRule]) -> Result<()> {
                 sqlx::query("DELETE FROM policy_rules").execute(&mut *self.tx).await?;
                 for r in rules {
