@@ -113,4 +113,54 @@ describe('the demo phone', () => {
     await waitFor(() => expect(screen.getByTestId('phone-result').dataset['outcome']).toBe('expired'));
     expect(screen.getByTestId('phone-result').textContent).toContain('验证码已过期');
   });
+
+  it('goes back to the inbox when another case’s message arrives after an outcome, but never while the customer is answering', async () => {
+    const inbox: PhoneMessage[] = [voice, text];
+    const mock = phoneShell(inbox);
+    const user = userEvent.setup();
+    renderPhone('en');
+    await user.click((await screen.findAllByTestId('phone-start'))[1]!);
+    await user.click(screen.getByTestId('phone-open-code'));
+    await user.click(await screen.findByTestId('phone-fill-right'));
+    await user.click(screen.getByTestId('phone-submit'));
+    await waitFor(() => expect(screen.getByTestId('phone-result').dataset['outcome']).toBe('unfrozen'));
+
+    // Case 32's instructions arrive while case 31's outcome is on screen: the inbox shows them first.
+    const next: PhoneMessage = { ...text, id: 42, case_id: 32, body: 'Your card ending 9876: open code KLMNP-QRSTV.', code: 'KLMNP-QRSTV' };
+    inbox.unshift(next);
+    await shellEvent('phone-inbox', null);
+    await waitFor(() => expect(screen.queryByTestId('phone-result')).toBeNull());
+    const [first] = screen.getAllByTestId('phone-message');
+    expect(first!.dataset['caseId']).toBe('32');
+
+    // Midway through answering case 32, case 33's message does not take the flow away.
+    await user.click(screen.getAllByTestId('phone-start')[0]!);
+    await user.click(screen.getByTestId('phone-open-code'));
+    await user.click(await screen.findByTestId('phone-fill-wrong'));
+    inbox.unshift({ ...next, id: 43, case_id: 33 });
+    await shellEvent('phone-inbox', null);
+    await waitFor(() => expect(mock.named('phone_inbox')).toHaveLength(3));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(screen.queryAllByTestId('phone-message')).toHaveLength(0);
+    expect((screen.getByTestId('phone-id-number') as HTMLInputElement).value).toBe(facts.id_number);
+    expect(screen.getByRole('heading', { name: 'Case 32' })).toBeTruthy();
+  });
+
+  it('stays on a case’s result when the new message is for the same case (a resend)', async () => {
+    const inbox: PhoneMessage[] = [text];
+    const mock = phoneShell(inbox);
+    const user = userEvent.setup();
+    renderPhone('en');
+    await user.click(await screen.findByTestId('phone-start'));
+    await user.click(screen.getByTestId('phone-open-code'));
+    await user.click(await screen.findByTestId('phone-fill-right'));
+    await user.click(screen.getByTestId('phone-submit'));
+    await waitFor(() => expect(screen.getByTestId('phone-result').dataset['outcome']).toBe('unfrozen'));
+    inbox.unshift({ ...text, id: 44 });
+    await shellEvent('phone-inbox', null);
+    await waitFor(() => expect(mock.named('phone_inbox')).toHaveLength(2));
+    // Let the re-read inbox land before looking.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(screen.getByTestId('phone-result').dataset['outcome']).toBe('unfrozen');
+  });
 });

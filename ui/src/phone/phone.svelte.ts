@@ -48,12 +48,33 @@ export class PhoneStore {
     this.#urls = urls;
   }
 
-  async refresh(): Promise<void> {
+  /**
+   * Re-reads the inbox. A new message for another case takes the phone back
+   * to the inbox when the flow on screen is over or untouched, so the
+   * demonstrator sees it; a customer midway through answering keeps their
+   * flow. Says whether it went back.
+   */
+  async refresh(): Promise<boolean> {
     const seq = ++this.#inboxSeq;
+    const known = this.inbox.status === 'ready' ? new Set(this.inbox.value.map((m) => m.id)) : null;
     const answer = await this.#api.inbox();
-    if (seq !== this.#inboxSeq) return;
-    if (answer.ok) this.inbox = { status: 'ready', value: answer.value };
-    else if (this.inbox.status !== 'ready') this.inbox = { status: 'error', error: answer.error };
+    if (seq !== this.#inboxSeq) return false;
+    if (!answer.ok) {
+      if (this.inbox.status !== 'ready') this.inbox = { status: 'error', error: answer.error };
+      return false;
+    }
+    this.inbox = { status: 'ready', value: answer.value };
+    const flow = this.flow;
+    if (known === null || flow === null || !this.#idle(flow)) return false;
+    if (!answer.value.some((m) => !known.has(m.id) && m.case_id !== flow.message.case_id)) return false;
+    this.back();
+    return true;
+  }
+
+  /** Whether leaving `flow` loses nothing: its outcome is shown, or its code step is as it opened. */
+  #idle(flow: Flow): boolean {
+    if (flow.step === 'done' || flow.step === 'closed') return true;
+    return flow.step === 'code' && !this.busy && this.code === (flow.message.code ?? '');
   }
 
   async play(messageId: number): Promise<void> {

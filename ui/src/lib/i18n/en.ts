@@ -6,6 +6,7 @@
  * placeholder that `t()` fills in. Keys built from wire names (`error.<code>`,
  * `case_state.<state>`) list every name, so no wire value shows untranslated.
  */
+import { enDetail } from './en-detail';
 import { enPhone } from './en-phone';
 import { enTour } from './en-tour';
 
@@ -249,6 +250,7 @@ export const en = {
 
   ...enPhone,
   ...enTour,
+  ...enDetail,
 } as const;
 
 /** A message's key, one of the English catalogue's. */

@@ -1,4 +1,5 @@
 import type { Messages } from './en';
+import { zhCNDetail } from './zh-CN-detail';
 import { zhCNPhone } from './zh-CN-phone';
 import { zhCNTour } from './zh-CN-tour';
 
@@ -242,4 +243,5 @@ export const zhCN: Messages = {
 
   ...zhCNPhone,
   ...zhCNTour,
+  ...zhCNDetail,
 };

@@ -123,4 +123,22 @@ describe('the help panel', () => {
     await user.click(screen.getByTestId('help-button'));
     expect(await screen.findByTestId('help-panel')).toBeTruthy();
   });
+
+  it('says the steps’ details in Chinese once the agent switches, leaving an unknown one as written', async () => {
+    const { steps, user } = await onOpenCase();
+    steps.splice(0, steps.length,
+      { ...entry(1, 'case.marked'), detail: 'card 41 frozen for wrong_pin_limit' },
+      { ...entry(2, 'case.packaged'), detail: 'asks id_number + transaction_password' },
+      { ...entry(3, 'case.cancelled'), detail: 'customer hung up' },
+    );
+    await shellEvent('desk-event', { kind: 'case', case_id: 31, state: 'instructed' });
+    await waitFor(() => expect(screen.getAllByTestId('timeline-detail')[0]?.textContent).toBe('Card 41, frozen for: Wrong PIN limit'));
+    await user.keyboard('{Alt>}l{/Alt}');
+    await waitFor(() => expect(screen.getAllByTestId('timeline-detail')[0]?.textContent).toBe('卡 41，冻结原因：密码错误次数超限'));
+    const [, packaged, cancelled] = screen.getAllByTestId('timeline-detail');
+    expect(packaged!.textContent).toBe('需核验：证件号码 + 交易密码');
+    expect(cancelled!.textContent).toBe('customer hung up');
+    expect(cancelled!.getAttribute('lang')).toBe('en');
+  });
 });
+

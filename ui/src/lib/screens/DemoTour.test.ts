@@ -36,6 +36,10 @@ describe('the first-run tour', () => {
     ]) {
       expect(text).toContain(part);
     }
+    // In the search column's flow after the results: it covers neither a result nor the customer.
+    const column = screen.getByTestId('search-input').closest('.search-col');
+    expect(column?.contains(tour)).toBe(true);
+    expect(document.getElementById('search-results')!.compareDocumentPosition(tour) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     // The search keeps the keyboard: the tour takes no focus.
     expect(document.activeElement).toBe(screen.getByTestId('search-input'));
     cleanup();
