@@ -120,6 +120,13 @@ impl Events {
         self.relay = Some(relay);
     }
 
+    /// Whether events travel through the database's notification channel
+    /// (PostgreSQL) and the task sending them there still runs: what a
+    /// readiness probe asks. `false` where the store has no channel.
+    pub fn relaying(&self) -> bool {
+        self.relay.as_ref().is_some_and(|r| !r.is_closed())
+    }
+
     /// A new watcher, hearing every event sent from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.sender.subscribe()

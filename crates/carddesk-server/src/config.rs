@@ -72,7 +72,7 @@ const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Set
 }
 
 /// Every setting, with its environment variable and flag.
-pub const SETTINGS: [Setting; 10] = [
+pub const SETTINGS: [Setting; 11] = [
     setting("database_url", "DATABASE_URL", "--database-url"),
     setting("key_file", "CARDDESK_KEY_FILE", "--key-file"),
     setting("listen", "CARDDESK_LISTEN", "--listen"),
@@ -98,6 +98,11 @@ pub const SETTINGS: [Setting; 10] = [
         "voice_gateway.secret",
         "CARDDESK_VOICE_GATEWAY_SECRET",
         "--voice-gateway-secret",
+    ),
+    setting(
+        "allow_plain_http_gateways",
+        "CARDDESK_ALLOW_PLAIN_HTTP_GATEWAYS",
+        "--allow-plain-http-gateways",
     ),
 ];
 
@@ -133,6 +138,30 @@ pub struct ServerConfig {
     /// The voice gateway; unset, voice prompts stay in the local outbox.
     #[serde(default)]
     pub voice_gateway: GatewaySettings,
+    /// Whether a gateway URL may be plain `http://` (a local test gateway);
+    /// otherwise gateways must be `https://`, since the instructions they
+    /// carry hold the customer's one-time code.
+    #[serde(default, deserialize_with = "yes_or_no")]
+    pub allow_plain_http_gateways: bool,
+}
+
+/// A boolean from the file (`true`) or from the environment or a flag,
+/// which are text (`"true"`, `"1"`, `"yes"`).
+fn yes_or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum BoolOrText {
+        Bool(bool),
+        Text(String),
+    }
+    match BoolOrText::deserialize(d)? {
+        BoolOrText::Bool(b) => Ok(b),
+        BoolOrText::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(serde::de::Error::custom("use true or false")),
+        },
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -247,6 +276,8 @@ pub struct Overrides {
     pub voice_gateway_url: Option<String>,
     /// `--voice-gateway-secret`.
     pub voice_gateway_secret: Option<SecretString>,
+    /// `--allow-plain-http-gateways`.
+    pub allow_plain_http_gateways: Option<bool>,
 }
 
 impl Overrides {
@@ -265,6 +296,10 @@ impl Overrides {
             ("sms_gateway.secret", secret(&self.sms_gateway_secret)),
             ("voice_gateway.url", self.voice_gateway_url.clone()),
             ("voice_gateway.secret", secret(&self.voice_gateway_secret)),
+            (
+                "allow_plain_http_gateways",
+                self.allow_plain_http_gateways.map(|b| b.to_string()),
+            ),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|v| (key, v)))
@@ -460,10 +495,17 @@ impl ServerConfig {
         ] {
             let url_key = format!("{name}.url");
             let secret_key = format!("{name}.secret");
-            if let Some(url) = &gateway.url
-                && let Err(why) = check_http_url(url)
-            {
-                problems.push(format!("{}: {why}", at(&url_key)));
+            if let Some(url) = &gateway.url {
+                if let Err(why) = check_http_url(url) {
+                    problems.push(format!("{}: {why}", at(&url_key)));
+                } else if !self.allow_plain_http_gateways && !is_https(url) {
+                    problems.push(format!(
+                        "{}: use an https:// URL (the instructions carry one-time codes); \
+                         for a local test gateway set allow_plain_http_gateways = true \
+                         (CARDDESK_ALLOW_PLAIN_HTTP_GATEWAYS, --allow-plain-http-gateways)",
+                        at(&url_key)
+                    ));
+                }
             }
             match (&gateway.url, &gateway.secret) {
                 (Some(_), None) => problems.push(format!(
@@ -526,6 +568,11 @@ fn check_http_url(text: &str) -> Result<(), String> {
         return Err("the URL must not carry a user name or password".to_owned());
     }
     Ok(())
+}
+
+/// Whether a URL (already checked) is `https`.
+fn is_https(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| u.scheme() == "https")
 }
 
 /// Where a setting's value came from, for error messages.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod customer;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod idempotency;
 pub mod live;
 pub mod openapi;
@@ -41,12 +42,26 @@ pub const MAX_BODY: usize = 16 * 1024;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    app_with_events(state, live::EventLog::new())
+    app_with_events(state, live::EventLog::new(), false)
 }
 
+/// Whether the customer's browser reaches the pages over HTTPS: the server
+/// serves TLS, or its public URL is https (a TLS-terminating proxy in
+/// front). The pages then send HSTS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Https(pub bool);
+
 /// The whole application, its live events numbered by `log` (which the
-/// server closes on shutdown, ending the open streams).
-fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>) -> Router {
+/// server closes on shutdown, ending the open streams); `tls` when this
+/// process serves HTTPS itself.
+fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bool) -> Router {
+    let https = tls
+        || state
+            .processor
+            .config()
+            .link_base
+            .to_ascii_lowercase()
+            .starts_with("https://");
     Router::new()
         .nest(
             carddesk_wire::routes::PREFIX,
@@ -59,6 +74,7 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>) -> Rout
             customer::routes().method_not_allowed_fallback(method_not_allowed),
         )
         .merge(pages::routes())
+        .merge(health::routes())
         .route("/openapi.json", axum::routing::get(openapi::document))
         .fallback(|| async {
             error::ApiError::new(
@@ -72,6 +88,7 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>) -> Rout
             idempotency::layer,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::Extension(Https(https)))
         .layer(
             // Spans name the method and the route only: query strings and
             // bodies can hold personal data, and paths can hold secrets (the
@@ -128,7 +145,9 @@ pub async fn serve_tls(
     });
     axum_server::from_tcp_rustls(listener.into_std()?, tls)?
         .handle(handle)
-        .serve(app_with_events(state, log).into_make_service_with_connect_info::<SocketAddr>())
+        .serve(
+            app_with_events(state, log, true).into_make_service_with_connect_info::<SocketAddr>(),
+        )
         .await
 }
 
@@ -143,7 +162,7 @@ pub async fn serve(
     let closer = log.clone();
     axum::serve(
         listener,
-        app_with_events(state, log).into_make_service_with_connect_info::<SocketAddr>(),
+        app_with_events(state, log, false).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;

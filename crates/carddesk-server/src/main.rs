@@ -72,6 +72,10 @@ enum Command {
         /// [default: http://127.0.0.1:8080]; also `CARDDESK_PUBLIC_URL`.
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// Let gateway URLs be plain http:// (a local test gateway only);
+        /// also `CARDDESK_ALLOW_PLAIN_HTTP_GATEWAYS=true`.
+        #[arg(long)]
+        allow_plain_http_gateways: bool,
         /// Load and check the configuration, print it (secrets redacted)
         /// and exit.
         #[arg(long)]
@@ -121,6 +125,7 @@ impl Cli {
             voice_gateway_url,
             voice_gateway_secret,
             public_url,
+            allow_plain_http_gateways,
             ..
         } = &self.command
         {
@@ -132,6 +137,8 @@ impl Cli {
             out.voice_gateway_url.clone_from(voice_gateway_url);
             out.voice_gateway_secret = voice_gateway_secret.clone().map(SecretString::from);
             out.public_url.clone_from(public_url);
+            // Absent, the flag leaves the setting to the lower layers.
+            out.allow_plain_http_gateways = allow_plain_http_gateways.then_some(true);
         }
         out
     }

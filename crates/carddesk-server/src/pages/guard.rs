@@ -149,8 +149,15 @@ impl Guards {
     }
 }
 
+/// HSTS for the pages when browsers reach them over HTTPS: a year, every
+/// subdomain, so a later visit never goes out in clear text first.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
 /// Adds the security headers to every page answer.
 pub async fn security_headers(req: Request, next: Next) -> Response {
+    // Over plain HTTP a browser ignores HSTS anyway; sending it then from a
+    // test or a local demo would pin localhost to HTTPS.
+    let https = req.extensions().get::<crate::Https>().is_some_and(|h| h.0);
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
@@ -170,6 +177,9 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=()",
     );
+    if https {
+        set(headers, header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
         set(headers, header::CACHE_CONTROL, "no-store");
     }

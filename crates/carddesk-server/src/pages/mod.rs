@@ -494,9 +494,15 @@ async fn link_submit(
 
 /// Spends the code: the session goes into its cookie and the customer on
 /// to confirm the card.
+///
+/// The challenge is asked here too, in the POST: it moves the case from
+/// requested to challenged (a write and its audit entry), and a GET must
+/// not write (issue 7, finding 11). The pages' GETs then only read the
+/// challenge back; if asking fails here, `/u/card` shows why.
 async fn open_code(s: &AppState, ctx: &Ctx, code: &str, here: &str) -> Response {
     match s.processor.request_unfreeze(code, &ctx.origin).await {
         Ok(session) => {
+            let _ = s.processor.challenge(&session.token, &ctx.origin).await;
             let mut response = with_cookies(ctx, Redirect::to("/u/card").into_response());
             if let Some(cookie) = ctx.session_cookie(&session.token) {
                 response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -537,9 +543,10 @@ fn session_refusal(ctx: &Ctx, here: &str, e: ProcessorError) -> Response {
     }
 }
 
-/// `GET /u/card`: is this your card? The challenge (idempotent while the
-/// case is challenged) tells the last four digits under the processor's
-/// rules: an expired or closed case shows why instead.
+/// `GET /u/card`: is this your card? The challenge (asked by the POST
+/// that opened the code; read back unchanged while the case is challenged)
+/// tells the last four digits under the processor's rules: an expired or
+/// closed case shows why instead.
 async fn card_page(State(s): State<AppState>, ctx: Ctx) -> Response {
     let c = match challenge(&s, &ctx, "/u/card").await {
         Ok(c) => c,
