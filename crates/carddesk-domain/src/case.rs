@@ -169,6 +169,16 @@ pub enum CaseError {
     /// packaged, instructed or resent it (maker-checker).
     #[error("nobody may approve or reject a case they opened, packaged or sent")]
     SameMakerAndChecker,
+    /// The card was frozen again for another reason while the case was
+    /// open (a court order, say): the case may lift only the freeze it was
+    /// opened for.
+    #[error("the card is now frozen for {}, not for {}: this case cannot lift it", .now.as_str(), .opened_for.as_str())]
+    FreezeChanged {
+        /// The reason the case was opened to lift.
+        opened_for: FreezeReason,
+        /// The card's reason now.
+        now: FreezeReason,
+    },
 }
 
 /// One change of a case's state.
@@ -400,6 +410,20 @@ impl UnfreezeCase {
             return Err(CaseError::Approval(true));
         }
         self.move_to(CaseState::Unfrozen, now)
+    }
+
+    /// Refuses to lift `card` unless it is still frozen for the reason the
+    /// case was opened for: a card frozen again for another reason (or no
+    /// longer frozen) while the case was open stays as it is.
+    pub fn check_lifts(&self, card: &Card) -> Result<(), CaseError> {
+        match card.status.freeze_reason() {
+            Some(reason) if reason == self.reason => Ok(()),
+            Some(reason) => Err(CaseError::FreezeChanged {
+                opened_for: self.reason,
+                now: reason,
+            }),
+            None => Err(CaseError::CardNotFrozen(card.status.kind().as_str())),
+        }
     }
 
     /// The code ran out.

@@ -488,14 +488,24 @@ impl Processor {
                     }
                     case.request(now)?;
                     let token = instructions::new_session_token();
-                    tx.use_case_code(
-                        case_id,
-                        &self
-                            .keys
-                            .digest(Purpose::Session, token.expose_secret().as_bytes()),
-                        now,
-                    )
-                    .await?;
+                    // The lookup above ran unlocked: a resend may have
+                    // replaced the code since. The write accepts only the
+                    // case's current, unused code, under the case's lock.
+                    let accepted = tx
+                        .use_case_code(
+                            case_id,
+                            &digest,
+                            &self
+                                .keys
+                                .digest(Purpose::Session, token.expose_secret().as_bytes()),
+                            now,
+                        )
+                        .await?;
+                    if !accepted {
+                        // The same answer the replaced code gets once the
+                        // resend has committed.
+                        return Err(ProcessorError::NotFound("unfreeze code"));
+                    }
                     tx.save_case(&case).await?;
                     append_audit(
                         tx.as_mut(),
@@ -779,6 +789,22 @@ impl Processor {
             self.events.send_all(events);
             return result;
         }
+        if let Some(refusal) = self
+            .cancel_unless_lifts(
+                tx.as_mut(),
+                &mut case,
+                &card,
+                actor,
+                origin,
+                now,
+                &mut events,
+            )
+            .await?
+        {
+            tx.commit().await?;
+            self.events.send_all(events);
+            return Err(refusal.into());
+        }
         case.verify(now, limits)?;
         append_audit(
             tx.as_mut(),
@@ -836,7 +862,8 @@ impl Processor {
             async {
                 let now = self.now();
                 let mut tx = self.store.begin().await?;
-                let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+                let mut verified = lock_case(tx.as_mut(), case_id).await?.case;
+                let mut case = verified.clone();
                 case.approve(now, supervisor)?;
                 check_not_maker(tx.as_mut(), &case, supervisor).await?;
                 // Case, then card, then the audit chain: the one lock order.
@@ -844,6 +871,25 @@ impl Processor {
                     .lock_card(case.card_id)
                     .await?
                     .ok_or(ProcessorError::NotFound("card"))?;
+                let mut events = Vec::new();
+                // Checked before the approval is recorded: a verified case
+                // may be cancelled, an approved one only unfrozen.
+                if let Some(refusal) = self
+                    .cancel_unless_lifts(
+                        tx.as_mut(),
+                        &mut verified,
+                        &card,
+                        &actor,
+                        origin,
+                        now,
+                        &mut events,
+                    )
+                    .await?
+                {
+                    tx.commit().await?;
+                    self.events.send_all(events);
+                    return Err(refusal.into());
+                }
                 append_audit(
                     tx.as_mut(),
                     &actor,
@@ -855,7 +901,6 @@ impl Processor {
                     format!("opened by {}", case.opened_by),
                 )
                 .await?;
-                let mut events = Vec::new();
                 self.unfreeze_in(
                     tx.as_mut(),
                     &mut case,
@@ -1031,6 +1076,10 @@ impl Processor {
         now: DateTime<Utc>,
         events: &mut Vec<Event>,
     ) -> Result<()> {
+        // The callers cancel such a case before moving it on
+        // ([`Self::cancel_unless_lifts`]); this keeps any other path from
+        // lifting a freeze the case was not opened for.
+        case.check_lifts(&card)?;
         let transition =
             CardTransition::new(card.id, &card.status, &CardStatus::Active, actor, now)?;
         tx.set_card_status(&CardStatus::Active, &transition).await?;
@@ -1055,6 +1104,45 @@ impl Processor {
             status: CardStatus::Active.kind(),
         });
         Ok(())
+    }
+
+    /// Cancels `case` inside `tx` when its card (locked by the caller, after
+    /// the case) is no longer frozen for the reason the case was opened
+    /// for: frozen again by court order, say, or unfrozen at a branch. The
+    /// card stays as it is. Returns the refusal for the caller to commit
+    /// and report; `None` when the case may go on to lift the freeze.
+    #[allow(clippy::too_many_arguments)] // The transaction, what moves, and the audit fields.
+    async fn cancel_unless_lifts(
+        &self,
+        tx: &mut dyn Tx,
+        case: &mut UnfreezeCase,
+        card: &Card,
+        actor: &Actor,
+        origin: &str,
+        now: DateTime<Utc>,
+        events: &mut Vec<Event>,
+    ) -> Result<Option<CaseError>> {
+        let Err(refusal) = case.check_lifts(card) else {
+            return Ok(None);
+        };
+        case.cancel(now)?;
+        tx.save_case(case).await?;
+        append_audit(
+            tx,
+            actor,
+            now,
+            "case.cancelled",
+            &case_object(case.id),
+            origin,
+            Outcome::Success,
+            refusal.to_string(),
+        )
+        .await?;
+        events.push(Event::CaseChanged {
+            case_id: case.id,
+            state: case.state,
+        });
+        Ok(Some(refusal))
     }
 
     /// Expires a case inside `tx`, commits, and reports the expiry to the

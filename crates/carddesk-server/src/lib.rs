@@ -13,6 +13,7 @@ pub mod agent;
 pub mod config;
 pub mod customer;
 pub mod error;
+pub mod expiry;
 pub mod extract;
 pub mod health;
 pub mod idempotency;

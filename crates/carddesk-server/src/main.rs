@@ -229,6 +229,11 @@ async fn main() -> anyhow::Result<()> {
             let worker =
                 DeliveryWorker::new(processor.clone(), adapters, DeliveryConfig::default())?;
             let (stop_delivery, stopped) = tokio::sync::watch::channel(false);
+            let expiry = tokio::spawn(carddesk_server::expiry::run(
+                processor.clone(),
+                carddesk_server::expiry::EVERY,
+                stopped.clone(),
+            ));
             let delivery = tokio::spawn(async move { worker.run(stopped).await });
             tokio::spawn(forget_idempotency_keys(processor.clone()));
             let state = AppState { processor };
@@ -262,6 +267,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             delivery.await?;
+            expiry.await?;
         }
     }
     Ok(())

@@ -223,13 +223,17 @@ pub trait Tx: Send {
     /// Sets the keyed hash of the case's one-time code (and forgets any
     /// earlier code and session).
     async fn set_case_code(&mut self, id: CaseId, code_digest: &[u8]) -> Result<()>;
-    /// Marks the code used and sets the customer session's keyed hash.
+    /// Marks the code used and sets the customer session's keyed hash, if
+    /// `code_digest` is still the case's code and unused; `false` when a
+    /// resend replaced it or it was used. Deciding in the write itself means
+    /// a code looked up before a resend committed can never be accepted after.
     async fn use_case_code(
         &mut self,
         id: CaseId,
+        code_digest: &[u8],
         session_digest: &[u8],
         at: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<bool>;
 
     /// Stores a case's package.
     async fn insert_package(&mut self, package: &Package) -> Result<()>;

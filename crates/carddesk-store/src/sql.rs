@@ -685,18 +685,21 @@ macro_rules! backend {
             async fn use_case_code(
                 &mut self,
                 id: CaseId,
+                code_digest: &[u8],
                 session_digest: &[u8],
                 at: DateTime<Utc>,
-            ) -> Result<()> {
-                sqlx::query(
-                    "UPDATE unfreeze_cases SET code_used_at = $1, session_digest = $2 WHERE id = $3",
+            ) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE unfreeze_cases SET code_used_at = $1, session_digest = $2 \
+                     WHERE id = $3 AND code_digest = $4 AND code_used_at IS NULL",
                 )
                 .bind(micros(at))
                 .bind(session_digest)
                 .bind(id.0)
+                .bind(code_digest)
                 .execute(&mut *self.tx)
                 .await?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_package(&mut self, p: &Package) -> Result<()> {

@@ -947,9 +947,23 @@ async fn case_codes_and_sessions(store: &dyn Store) {
 
     let used_at = at(minutes(3) + 123_456);
     let mut tx = store.begin().await.expect("begin");
-    tx.use_case_code(case.id, &session1, used_at)
-        .await
-        .expect("use code");
+    assert!(
+        !tx.use_case_code(case.id, &code2, &session1, used_at)
+            .await
+            .expect("use another code"),
+        "only the case's own code is accepted"
+    );
+    assert!(
+        tx.use_case_code(case.id, &code1, &session1, used_at)
+            .await
+            .expect("use code")
+    );
+    assert!(
+        !tx.use_case_code(case.id, &code1, &session2, used_at)
+            .await
+            .expect("use code again"),
+        "a code is accepted once"
+    );
     tx.commit().await.expect("commit");
     let used = CaseRecord {
         case: case.clone(),
