@@ -75,6 +75,8 @@ pub struct Processor {
     events: Events,
     /// Bounds the Argon2id checks running at once.
     hashing: Arc<tokio::sync::Semaphore>,
+    /// Sign-outs, told to the signed-out sessions' event streams.
+    revocations: staff::Revocations,
 }
 
 impl Processor {
@@ -124,6 +126,7 @@ impl Processor {
                     .map(usize::from)
                     .unwrap_or(1),
             )),
+            revocations: staff::Revocations::default(),
         })
     }
 

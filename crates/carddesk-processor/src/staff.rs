@@ -1,6 +1,7 @@
 //! Staff sign-in: Argon2id passwords, a user ID locked for 30 minutes after
 //! 10 failed sign-ins (PCI DSS 8.3.4), opaque session tokens kept only as
-//! keyed hashes, expiry and sign-out. Every sign-in, failed or not, is
+//! keyed hashes, expiry (12 hours after sign-in, or 15 minutes after the
+//! last use, PCI DSS 8.2.8) and sign-out. Every sign-in, failed or not, is
 //! audited. Failures are counted by one database statement, so guesses sent
 //! in parallel are each counted, and a right password is refused once any
 //! committed failure has locked the ID.
@@ -17,8 +18,27 @@ use crate::{Processor, ProcessorError, Result, append_audit, instructions, passw
 pub const MAX_FAILED_SIGNINS: u32 = 10;
 /// How long a locked user ID stays locked.
 pub const LOCKOUT: Duration = Duration::minutes(30);
-/// How long a staff session lasts (one shift).
+/// How long a staff session lasts at most (one shift).
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+/// A staff session not used for this long stops working (PCI DSS 8.2.8).
+/// A use is a call the session authenticates; watching events is not one
+/// (see [`Processor::session_is_live`]), so an open event stream alone
+/// never keeps an unattended console signed in.
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(15);
+
+/// Sign-outs in this process, told at once to the event streams of the
+/// session signed out (a stream in another process, or a session that
+/// expires, is caught by the stream's periodic check instead).
+#[derive(Debug, Clone)]
+pub(crate) struct Revocations(tokio::sync::broadcast::Sender<Vec<u8>>);
+
+impl Default for Revocations {
+    fn default() -> Self {
+        // Only keyed hashes travel here, never tokens. A watcher that lags
+        // behind this many sign-outs checks its session in the store.
+        Self(tokio::sync::broadcast::channel(256).0)
+    }
+}
 
 /// A signed-in member of staff.
 #[derive(Debug)]
@@ -219,34 +239,49 @@ impl Processor {
         Ok(self.session_of(token).await?.0)
     }
 
-    /// The member of staff a live session belongs to, and when it ends.
+    /// Uses a live session: the member of staff it belongs to, and when it
+    /// ends at the latest. Its last use moves on to now; a session signed
+    /// out, past its lifetime or idle for [`IDLE_TIMEOUT`] is
+    /// `unauthenticated`. The store checks and touches in one statement.
     pub async fn session_of(&self, token: &SecretString) -> Result<(StaffMember, DateTime<Utc>)> {
-        let digest = self
-            .keys
-            .digest(Purpose::StaffSession, token.expose_secret().as_bytes());
+        let now = self.now();
         let session = self
             .store
-            .staff_session(&digest)
+            .use_staff_session(&self.session_digest(token), now, now - IDLE_TIMEOUT)
             .await?
             .ok_or(ProcessorError::Unauthenticated)?;
-        if session.revoked_at.is_some() || self.now() >= session.expires_at {
-            return Err(ProcessorError::Unauthenticated);
-        }
         Ok((session.member, session.expires_at))
+    }
+
+    /// Whether the session with this keyed hash is still live, without
+    /// using it: an event stream's periodic check, which must not keep an
+    /// idle session alive.
+    pub(crate) async fn session_is_live(&self, digest: &[u8]) -> Result<bool> {
+        let now = self.now();
+        Ok(self.store.staff_session(digest).await?.is_some_and(|s| {
+            s.revoked_at.is_none() && now < s.expires_at && s.last_used_at > now - IDLE_TIMEOUT
+        }))
+    }
+
+    /// The keyed hash a session token is stored and announced by.
+    pub(crate) fn session_digest(&self, token: &SecretString) -> Vec<u8> {
+        self.keys
+            .digest(Purpose::StaffSession, token.expose_secret().as_bytes())
+    }
+
+    /// Hears the keyed hash of every session signed out from now on in this
+    /// process.
+    pub(crate) fn sign_outs(&self) -> tokio::sync::broadcast::Receiver<Vec<u8>> {
+        self.revocations.0.subscribe()
     }
 
     /// Ends a session.
     pub async fn sign_out(&self, token: &SecretString, origin: &str) -> Result<()> {
         let member = self.authenticate(token).await?;
         let now = self.now();
+        let digest = self.session_digest(token);
         let mut tx = self.store.begin().await?;
-        tx.revoke_staff_session(
-            &self
-                .keys
-                .digest(Purpose::StaffSession, token.expose_secret().as_bytes()),
-            now,
-        )
-        .await?;
+        tx.revoke_staff_session(&digest, now).await?;
         append_audit(
             tx.as_mut(),
             &Actor::Staff(member.clone()),
@@ -259,6 +294,9 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
+        // After the commit, so a stream that hears it and checks finds the
+        // session revoked. Nobody listening is not an error.
+        let _ = self.revocations.0.send(digest);
         Ok(())
     }
 }

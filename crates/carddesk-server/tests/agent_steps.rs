@@ -20,6 +20,8 @@ async fn resend_replaces_the_code(app: &TestApp) {
     let person = app.enrol(31, &[frozen(FreezeReason::Dormant)]).await;
     let (case, first) = app.instructed(&agent, person.card(0)).await;
     app.advance(Duration::minutes(20));
+    // 20 minutes unused ended the session (15 is the idle limit).
+    let agent = app.sign_in("alice").await;
 
     let resent = app
         .post(
@@ -129,6 +131,8 @@ async fn queue_by_age(app: &TestApp) {
         .as_i64()
         .expect("id");
     app.advance(Duration::minutes(45));
+    // 45 minutes unused ended the session (15 is the idle limit).
+    let agent = app.sign_in("alice").await;
     let new = app
         .post_empty(
             &format!("/api/agent/cards/{}/cases", person.card(1).0),

@@ -454,6 +454,9 @@ async fn expiry(app: &TestApp) {
     )
     .await
     .error(410, "expired");
+    // The agent's session idled out over the 16 minutes (15 unused end
+    // it): the agent signs in again to look.
+    let agent = app.sign_in("alice").await;
     for (case, card) in [(late, person.card(0)), (slow, person.card(1))] {
         let record = app.case(case).await;
         assert_eq!(record.case.state, CaseState::Expired);
@@ -780,8 +783,16 @@ async fn tokens(app: &TestApp) {
         .error(401, "unauthenticated");
     app.get(&path, Some(&agent)).await.ok();
 
-    // Expired: a session lasts one shift.
-    app.advance(SESSION_LIFETIME - Duration::minutes(1));
+    // Expired: a session lasts one shift, however busy. Used every 10
+    // minutes, so it never idles out (15 minutes unused would end it).
+    let last_minute = SESSION_LIFETIME - Duration::minutes(1);
+    let mut used = Duration::zero();
+    while used + Duration::minutes(10) < last_minute {
+        app.advance(Duration::minutes(10));
+        used += Duration::minutes(10);
+        app.get(&path, Some(&agent)).await.ok();
+    }
+    app.advance(last_minute - used);
     app.get(&path, Some(&agent)).await.ok();
     app.advance(Duration::minutes(2));
     app.get(&path, Some(&agent))

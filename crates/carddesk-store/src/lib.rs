@@ -160,8 +160,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A member of staff by sign-in name.
     async fn staff_user(&self, username: &str) -> Result<Option<StaffRecord>>;
-    /// The staff session whose token has this keyed hash.
+    /// The staff session whose token has this keyed hash, as stored (live
+    /// or not); reading it is not a use.
     async fn staff_session(&self, token_digest: &[u8]) -> Result<Option<StaffSessionRecord>>;
+    /// Uses a staff session: in one statement, if it is not signed out,
+    /// `expires_at` is after `now` and it was last used after
+    /// `idle_cutoff`, its last use moves on to `now` (never back, so uses
+    /// on clocks a little apart cannot rewind it) and it is returned as
+    /// left; otherwise nothing changes and the answer is `None`. The check
+    /// and the touch are one statement, so no use can revive a session
+    /// that idled out between a read and a write.
+    async fn use_staff_session(
+        &self,
+        token_digest: &[u8],
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> Result<Option<StaffSessionRecord>>;
     /// The stored first response of an idempotent call.
     async fn idempotent_response(
         &self,
@@ -311,7 +325,7 @@ pub trait Tx: Send {
     /// `false`. One statement under the row's write lock, so a lock set by a
     /// failure that committed first is always seen.
     async fn clear_signin_failures(&mut self, username: &str, now: DateTime<Utc>) -> Result<bool>;
-    /// Stores a new staff session.
+    /// Stores a new staff session, last used when it was created.
     async fn insert_staff_session(
         &mut self,
         token_digest: &[u8],

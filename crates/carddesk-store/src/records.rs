@@ -332,6 +332,9 @@ pub struct StaffSessionRecord {
     pub expires_at: DateTime<Utc>,
     /// When it was signed out, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was last used (signed in, or a call it authenticated): it
+    /// idles out a fixed time after this.
+    pub last_used_at: DateTime<Utc>,
 }
 
 /// The first response to an idempotent call.

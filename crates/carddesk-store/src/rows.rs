@@ -414,6 +414,7 @@ pub(crate) struct StaffSessionRow {
     role: String,
     expires_at: i64,
     revoked_at: Option<i64>,
+    last_used_at: i64,
 }
 
 impl TryFrom<StaffSessionRow> for StaffSessionRecord {
@@ -426,6 +427,7 @@ impl TryFrom<StaffSessionRow> for StaffSessionRecord {
             },
             expires_at: from_micros(r.expires_at)?,
             revoked_at: r.revoked_at.map(from_micros).transpose()?,
+            last_used_at: from_micros(r.last_used_at)?,
         })
     }
 }

@@ -412,10 +412,42 @@ macro_rules! backend {
 
             async fn staff_session(&self, token_digest: &[u8]) -> Result<Option<StaffSessionRecord>> {
                 sqlx::query_as::<$db, StaffSessionRow>(
-                    "SELECT s.username, u.role, s.expires_at, s.revoked_at FROM staff_sessions s \
-                     JOIN staff_users u ON u.username = s.username WHERE s.token_digest = $1",
+                    "SELECT s.username, u.role, s.expires_at, s.revoked_at, s.last_used_at \
+                     FROM staff_sessions s JOIN staff_users u ON u.username = s.username \
+                     WHERE s.token_digest = $1",
                 )
                 .bind(token_digest)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(StaffSessionRecord::try_from)
+                .transpose()
+            }
+
+            async fn use_staff_session(
+                &self,
+                token_digest: &[u8],
+                now: DateTime<Utc>,
+                idle_cutoff: DateTime<Utc>,
+            ) -> Result<Option<StaffSessionRecord>> {
+                // Check and touch in one statement on the row: parallel
+                // uses each see the others' committed touch (PostgreSQL
+                // re-evaluates the WHERE after a row lock wait; SQLite has
+                // one writer), so none is lost and none revives a session
+                // that idled out. RETURNING may only name this table, so the
+                // role comes from a subquery.
+                sqlx::query_as::<$db, StaffSessionRow>(
+                    "UPDATE staff_sessions SET last_used_at = \
+                       CASE WHEN last_used_at > $2 THEN last_used_at ELSE $2 END \
+                     WHERE token_digest = $1 AND revoked_at IS NULL AND expires_at > $2 \
+                       AND last_used_at > $3 \
+                     RETURNING username, \
+                       (SELECT u.role FROM staff_users u \
+                        WHERE u.username = staff_sessions.username) AS role, \
+                       expires_at, revoked_at, last_used_at",
+                )
+                .bind(token_digest)
+                .bind(micros(now))
+                .bind(micros(idle_cutoff))
                 .fetch_optional(&self.pool)
                 .await?
                 .map(StaffSessionRecord::try_from)
@@ -996,8 +1028,8 @@ macro_rules! backend {
                 expires_at: DateTime<Utc>,
             ) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO staff_sessions (token_digest, username, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO staff_sessions (token_digest, username, created_at, expires_at, \
+                     last_used_at) VALUES ($1, $2, $3, $4, $3)",
                 )
                 .bind(token_digest)
                 .bind(username)

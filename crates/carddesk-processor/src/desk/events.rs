@@ -1,16 +1,22 @@
 //! Live events through the desk: the processor's stream for as long as
-//! the session lasts.
+//! the session lasts. A sign-out in this process ends the session's
+//! streams at once; expiry (lifetime or idle) and sign-outs in another
+//! process are caught by a periodic check. That check only reads the
+//! session: watching is not a use, so an open stream never keeps an idle
+//! session alive, and a stream ends at the latest one check after its
+//! session idles out.
 
 use std::time::Duration;
 
 use carddesk_wire as wire;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::{LocalDesk, convert};
 use crate::Result;
 
-/// How often a watcher's session is checked again: a signed-out or
-/// expired session stops hearing events within this long.
+/// How often a watcher's session is checked again: an expired session, or
+/// one signed out in another process, stops hearing events within this
+/// long.
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 
 impl LocalDesk {
@@ -19,13 +25,17 @@ impl LocalDesk {
         token: &wire::Token,
         filter: wire::EventFilter,
     ) -> Result<wire::EventStream> {
+        // Listening before the session is checked, so a sign-out between
+        // the check and the first poll is still heard.
+        let sign_outs = self.processor.sign_outs();
         self.authorize(token, super::access::Action::WatchEvents, "events")
             .await?;
         let receiver = self.processor.events().subscribe();
         let state = Watch {
             desk: self.clone(),
-            token: token.clone(),
+            digest: self.processor.session_digest(token),
             receiver,
+            sign_outs,
             filter,
             check: tokio::time::interval_at(
                 tokio::time::Instant::now() + SESSION_CHECK,
@@ -38,15 +48,43 @@ impl LocalDesk {
 
 struct Watch {
     desk: LocalDesk,
-    token: wire::Token,
-    receiver: tokio::sync::broadcast::Receiver<crate::Event>,
+    /// The session's keyed hash (the token itself is not kept).
+    digest: Vec<u8>,
+    receiver: Receiver<crate::Event>,
+    sign_outs: Receiver<Vec<u8>>,
     filter: wire::EventFilter,
     check: tokio::time::Interval,
+}
+
+impl Watch {
+    /// Whether the session still holds, by the store; a store error ends
+    /// the stream rather than keep it open unchecked.
+    async fn live(&self) -> bool {
+        self.desk
+            .processor
+            .session_is_live(&self.digest)
+            .await
+            .unwrap_or(false)
+    }
 }
 
 async fn next_event(mut w: Watch) -> Option<(wire::DeskEvent, Watch)> {
     loop {
         tokio::select! {
+            // Sign-outs first: once this session's is heard, not one more
+            // event goes out.
+            biased;
+            signed_out = w.sign_outs.recv() => match signed_out {
+                Ok(digest) if digest == w.digest => return None,
+                Ok(_) => {}
+                // Missed some sign-outs: one may have been this session's.
+                Err(RecvError::Lagged(_)) => {
+                    if !w.live().await {
+                        return None;
+                    }
+                }
+                Err(RecvError::Closed) => return None,
+            },
             received = w.receiver.recv() => match received {
                 Ok(event) => {
                     let event = convert::event(&event);
@@ -60,7 +98,7 @@ async fn next_event(mut w: Watch) -> Option<(wire::DeskEvent, Watch)> {
                 Err(RecvError::Closed) => return None,
             },
             _ = w.check.tick() => {
-                if w.desk.processor.authenticate(&w.token).await.is_err() {
+                if !w.live().await {
                     return None;
                 }
             }
