@@ -22,7 +22,7 @@ pub const LOCKOUT: Duration = Duration::minutes(30);
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 /// A staff session not used for this long stops working (PCI DSS 8.2.8).
 /// A use is a call the session authenticates; watching events is not one
-/// (see [`Processor::session_is_live`]), so an open event stream alone
+/// (see `Processor::session_is_live`), so an open event stream alone
 /// never keeps an unattended console signed in.
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(15);
 
