@@ -207,35 +207,6 @@ where
     scenario(store, db).await;
 }
 
-/// Runs a scenario on a multi-threaded runtime of its own, over a new pool
-/// to the database `#[sqlx::test]` made.
-fn on_postgres<F, Fut>(pool: sqlx::PgPool, scenario: F)
-where
-    F: FnOnce(Arc<dyn Store>, TestDb) -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    let options = (*pool.connect_options()).clone();
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(async move {
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(16)
-                    .connect_with(options)
-                    .await
-                    .expect("connect");
-                let (store, db) = common::postgres(pool.clone()).await;
-                scenario(store, db).await;
-                pool.close().await;
-            });
-    })
-    .join()
-    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_parallel_guesses_all_count() {
     on_sqlite_file(parallel_guesses_all_count).await;
@@ -243,7 +214,7 @@ async fn sqlite_parallel_guesses_all_count() {
 
 #[sqlx::test(migrations = false)]
 async fn postgres_parallel_guesses_all_count(pool: sqlx::PgPool) {
-    on_postgres(pool, parallel_guesses_all_count);
+    common::on_postgres(pool, parallel_guesses_all_count);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -253,5 +224,5 @@ async fn sqlite_right_password_racing_wrong_ones() {
 
 #[sqlx::test(migrations = false)]
 async fn postgres_right_password_racing_wrong_ones(pool: sqlx::PgPool) {
-    on_postgres(pool, right_password_racing_wrong_ones);
+    common::on_postgres(pool, right_password_racing_wrong_ones);
 }

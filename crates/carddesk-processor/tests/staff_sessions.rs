@@ -237,24 +237,5 @@ async fn sqlite_parallel_uses_all_count() {
 /// current-thread).
 #[sqlx::test(migrations = false)]
 async fn postgres_parallel_uses_all_count(pool: sqlx::PgPool) {
-    let options = (*pool.connect_options()).clone();
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(async move {
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(16)
-                    .connect_with(options)
-                    .await
-                    .expect("connect");
-                let (store, db) = common::postgres(pool.clone()).await;
-                parallel_uses_all_count(store, db).await;
-                pool.close().await;
-            });
-    })
-    .join()
-    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    common::on_postgres(pool, parallel_uses_all_count);
 }

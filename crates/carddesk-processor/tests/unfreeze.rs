@@ -1243,26 +1243,7 @@ async fn sqlite_concurrent_uploads_unfreeze_once() {
 /// new pool to the same database.
 #[sqlx::test(migrations = false)]
 async fn postgres_concurrent_uploads_unfreeze_once(pool: sqlx::PgPool) {
-    let options = (*pool.connect_options()).clone();
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(async move {
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(16)
-                    .connect_with(options)
-                    .await
-                    .expect("connect");
-                let (store, db) = common::postgres(pool.clone()).await;
-                concurrent_uploads_unfreeze_once(store, db).await;
-                pool.close().await;
-            });
-    })
-    .join()
-    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    common::on_postgres(pool, concurrent_uploads_unfreeze_once);
 }
 
 /// Many agents instructing at once, more of them than the pool has

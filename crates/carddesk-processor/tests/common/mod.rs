@@ -142,6 +142,36 @@ pub async fn sqlite_file() -> (Arc<dyn Store>, TestDb) {
     )
 }
 
+/// Runs a race on PostgreSQL on a multi-threaded runtime of its own, over a
+/// new pool to the database `#[sqlx::test]` made: that test's runtime is
+/// current-thread, and a race needs threads.
+pub fn on_postgres<F, Fut>(pool: PgPool, scenario: F)
+where
+    F: FnOnce(Arc<dyn Store>, TestDb) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let options = (*pool.connect_options()).clone();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async move {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await
+                    .expect("connect");
+                let (store, db) = postgres(pool.clone()).await;
+                scenario(store, db).await;
+                pool.close().await;
+            });
+    })
+    .join()
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
 /// Generates, for each generic scenario `async fn name(Arc<dyn Store>,
 /// TestDb)`, one `#[sqlx::test]` on SQLite and one on PostgreSQL, each on
 /// a fresh database the store migrates itself.
