@@ -200,9 +200,9 @@ impl LocalDesk {
             .ok_or(ProcessorError::NotFound("card"))?;
         let language = p
             .store()
-            .customer_secrets(card.customer_id)
+            .customer(card.customer_id)
             .await?
-            .map_or_else(|| "zh-CN".to_owned(), |s| s.language);
+            .map_or_else(|| "zh-CN".to_owned(), |c| c.language);
         let limits = &p.config().limits;
         let hidden = SecretString::from("•••••-•••••".to_owned());
         let facts = InstructionFacts {
