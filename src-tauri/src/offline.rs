@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use carddesk_processor::delivery::{Adapters, DeliveryConfig, DeliveryWorker};
-use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock};
+use carddesk_processor::{Processor, ProcessorConfig, SystemClock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -82,9 +82,8 @@ pub async fn open_processor(
     mut progress: impl FnMut(Progress),
 ) -> anyhow::Result<Processor> {
     std::fs::create_dir_all(dir)?;
-    let keys = Arc::new(Keyring::load_or_create(&dir.join(KEY_FILE))?);
     let url = format!("sqlite:{}", database_path(dir).display());
-    let store = carddesk_store::open(&url, keys.audit_key()).await?;
+    let (keys, store) = carddesk_processor::keyfile::open_store(&dir.join(KEY_FILE), &url).await?;
     let config = ProcessorConfig {
         link_base,
         ..ProcessorConfig::default()
@@ -129,9 +128,7 @@ pub async fn open(dir: &Path) -> anyhow::Result<OfflineProcessor> {
     // The whole server app, as `carddesk-server serve` runs it: the pages
     // need nothing more (the idempotency purge only bounds a table the
     // pages do not write).
-    let state = carddesk_server::AppState {
-        processor: processor.clone(),
-    };
+    let state = carddesk_server::AppState::new(processor.clone());
     let shutdown = async move {
         // A dropped sender ends the wait too.
         let _ = pages_stopped.wait_for(|stop| *stop).await;

@@ -55,9 +55,7 @@ impl Server {
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(carddesk_server::serve(
             listener,
-            carddesk_server::AppState {
-                processor: processor.clone(),
-            },
+            carddesk_server::AppState::new(processor.clone()),
             async move {
                 let _ = stopped.await;
             },

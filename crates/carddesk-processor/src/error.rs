@@ -57,6 +57,9 @@ pub enum ProcessorError {
     /// A sealed value could not be opened (wrong key or tampering).
     #[error("a protected value could not be opened")]
     Sealed,
+    /// Too many credential checks are waiting: try again shortly.
+    #[error("too many sign-ins at once; try again shortly")]
+    Busy,
     /// Configuration is missing or wrong.
     #[error("configuration: {0}")]
     Config(String),
@@ -86,6 +89,7 @@ impl ProcessorError {
             ProcessorError::CaseClosed => "case_closed",
             ProcessorError::Forbidden | ProcessorError::NotCaseHolder => "forbidden",
             ProcessorError::Unauthenticated => "unauthenticated",
+            ProcessorError::Busy => "unavailable",
             ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
                 "internal"
             }

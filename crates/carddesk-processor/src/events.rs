@@ -12,7 +12,7 @@
 //! the local watchers.
 
 use carddesk_domain::case::CaseId;
-use carddesk_domain::{CardId, CardStatusKind, CaseState};
+use carddesk_domain::{Actor, CardId, CardStatusKind, CaseState, Role, StaffMember};
 use std::sync::Arc;
 
 use carddesk_store::Store;
@@ -48,6 +48,8 @@ pub enum Event {
         case_id: CaseId,
         /// Outbox row.
         outbox_id: i64,
+        /// Whose case it is, as an actor label (`agent:alice`).
+        holder: String,
     },
 }
 
@@ -145,8 +147,22 @@ impl Events {
 }
 
 impl Event {
+    /// Whether `staff`'s console may hear this event. An instruction names
+    /// its outbox message, and a voice prompt's audio speaks the one-time
+    /// code: only the case's holder and supervisors learn of it. The rest
+    /// (states, attempts, card statuses) is what every desk's queues show.
+    pub fn audible_to(&self, staff: &StaffMember) -> bool {
+        match self {
+            Event::InstructionQueued { holder, .. } => {
+                staff.role >= Role::Supervisor || *holder == Actor::Staff(staff.clone()).label()
+            }
+            _ => true,
+        }
+    }
+
     /// A compact text form, for notifications between processes:
-    /// `case:42:unfrozen`, `attempt:42:2`, `card:7:active`, `outbox:42:13`.
+    /// `case:42:unfrozen`, `attempt:42:2`, `card:7:active`,
+    /// `outbox:42:13:agent:alice`.
     pub fn encode(&self) -> String {
         match self {
             Event::CaseChanged { case_id, state } => {
@@ -158,9 +174,11 @@ impl Event {
             Event::CardChanged { card_id, status } => {
                 format!("card:{}:{}", card_id.0, status.as_str())
             }
-            Event::InstructionQueued { case_id, outbox_id } => {
-                format!("outbox:{}:{outbox_id}", case_id.0)
-            }
+            Event::InstructionQueued {
+                case_id,
+                outbox_id,
+                holder,
+            } => format!("outbox:{}:{outbox_id}:{holder}", case_id.0),
         }
     }
 
@@ -181,11 +199,69 @@ impl Event {
                 card_id: CardId(id),
                 status: CardStatusKind::parse(value)?,
             },
-            "outbox" => Event::InstructionQueued {
-                case_id: CaseId(id),
-                outbox_id: value.parse().ok()?,
-            },
+            "outbox" => {
+                let (outbox_id, holder) = value.split_once(':')?;
+                Event::InstructionQueued {
+                    case_id: CaseId(id),
+                    outbox_id: outbox_id.parse().ok()?,
+                    holder: holder.to_owned(),
+                }
+            }
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(role: Role, username: &str) -> StaffMember {
+        StaffMember {
+            username: username.to_owned(),
+            role,
+        }
+    }
+
+    #[test]
+    fn instructions_reach_only_their_holder_and_supervisors() {
+        let queued = Event::InstructionQueued {
+            case_id: CaseId(42),
+            outbox_id: 13,
+            holder: "agent:alice".to_owned(),
+        };
+        assert!(queued.audible_to(&staff(Role::Agent, "alice")));
+        assert!(queued.audible_to(&staff(Role::Supervisor, "zhang")));
+        assert!(!queued.audible_to(&staff(Role::Agent, "bob")));
+        // A supervisor named like the holder is not the holder, but hears
+        // it as a supervisor; an agent cannot pose as `agent:alice` by name.
+        assert!(!queued.audible_to(&staff(Role::Agent, "agent:alice")));
+        let changed = Event::CaseChanged {
+            case_id: CaseId(42),
+            state: CaseState::Instructed,
+        };
+        assert!(changed.audible_to(&staff(Role::Agent, "bob")));
+    }
+
+    #[test]
+    fn notifications_round_trip_with_the_holder() {
+        for event in [
+            Event::InstructionQueued {
+                case_id: CaseId(42),
+                outbox_id: 13,
+                holder: "agent:alice".to_owned(),
+            },
+            Event::CaseChanged {
+                case_id: CaseId(7),
+                state: CaseState::Unfrozen,
+            },
+            Event::AttemptFailed {
+                case_id: CaseId(7),
+                remaining: 2,
+            },
+        ] {
+            assert_eq!(Event::decode(&event.encode()), Some(event.clone()));
+        }
+        assert_eq!(Event::decode("outbox:42:13"), None, "no holder, no event");
     }
 }

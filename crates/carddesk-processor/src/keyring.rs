@@ -40,6 +40,10 @@ pub enum Purpose {
     IdempotentResponse,
     /// Instruction messages in the outbox (they carry the case code).
     Instruction,
+    /// The database's record of which master key it is sealed under.
+    KeyCheck,
+    /// Checkpoints of the audit chain's head, kept outside the database.
+    AuditAnchor,
 }
 
 impl Purpose {
@@ -52,6 +56,8 @@ impl Purpose {
             Purpose::StaffSession => b"carddesk/staff-session",
             Purpose::IdempotentResponse => b"carddesk/idempotent-response",
             Purpose::Instruction => b"carddesk/instruction",
+            Purpose::KeyCheck => b"carddesk/key-check",
+            Purpose::AuditAnchor => b"carddesk/audit-anchor",
         }
     }
 }
@@ -85,38 +91,67 @@ impl Keyring {
     }
 
     /// Loads the master key from a file of 64 hex digits, creating the file
-    /// with a new random key (readable by its owner only) when it is missing.
+    /// with a new random key (readable by its owner only) when it is
+    /// missing. Where a database may already hold secrets, open it with
+    /// [`crate::keyfile::open_store`] instead: it refuses a new key for a
+    /// database sealed under an old one.
     pub fn load_or_create(path: &Path) -> Result<Self, ProcessorError> {
-        let io =
-            |e: std::io::Error| ProcessorError::Config(format!("key file {}: {e}", path.display()));
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let text = Zeroizing::new(text);
-                let mut master = [0u8; 32];
-                hex::decode_to_slice(text.trim(), &mut master).map_err(|_| {
-                    ProcessorError::Config(format!(
-                        "key file {} is not 64 hex digits",
-                        path.display()
-                    ))
-                })?;
-                Ok(Self::from_master(master))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        match Self::load(path)? {
+            Some(keyring) => Ok(keyring),
+            None => {
                 let keyring = Self::generate();
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path).map_err(io)?;
-                let text = Zeroizing::new(hex::encode(keyring.master.expose_secret()));
-                file.write_all(text.as_bytes()).map_err(io)?;
+                keyring.save_new(path)?;
                 Ok(keyring)
             }
-            Err(e) => Err(io(e)),
         }
+    }
+
+    /// Loads the master key from a file of 64 hex digits; `None` when there
+    /// is no such file. A file others than its owner may read is refused
+    /// (on Unix): the key opens every secret the bank keeps.
+    pub fn load(path: &Path) -> Result<Option<Self>, ProcessorError> {
+        let io =
+            |e: std::io::Error| ProcessorError::Config(format!("key file {}: {e}", path.display()));
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => Zeroizing::new(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(ProcessorError::Config(format!(
+                    "key file {} may be read by others than its owner (mode {:o}); \
+                     make it owner-only (chmod 600) and start again",
+                    path.display(),
+                    mode & 0o777
+                )));
+            }
+        }
+        let mut master = [0u8; 32];
+        hex::decode_to_slice(text.trim(), &mut master).map_err(|_| {
+            ProcessorError::Config(format!("key file {} is not 64 hex digits", path.display()))
+        })?;
+        Ok(Some(Self::from_master(master)))
+    }
+
+    /// Writes this key to a new file at `path`, readable by its owner only;
+    /// an existing file is never overwritten.
+    pub fn save_new(&self, path: &Path) -> Result<(), ProcessorError> {
+        let io =
+            |e: std::io::Error| ProcessorError::Config(format!("key file {}: {e}", path.display()));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(io)?;
+        let text = Zeroizing::new(hex::encode(self.master.expose_secret()));
+        file.write_all(text.as_bytes()).map_err(io)
     }
 
     fn derive(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {

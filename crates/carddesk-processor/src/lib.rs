@@ -17,13 +17,16 @@
 //! never logged, returned in errors or stored.
 #![deny(missing_docs)]
 
+pub mod audit_anchor;
 pub mod clock;
 pub mod delivery;
 pub mod desk;
 pub mod enrol;
 mod error;
 pub mod events;
+pub mod hashing;
 pub mod instructions;
+pub mod keyfile;
 pub mod keyring;
 pub mod passwords;
 pub mod search;
@@ -53,6 +56,10 @@ pub struct ProcessorConfig {
     pub limits: PolicyLimits,
     /// The base URL of the customer's pages, put in instructions' links.
     pub link_base: String,
+    /// Where checkpoints of the audit chain's head are appended, outside
+    /// the database (see [`audit_anchor`]); verifying the chain checks
+    /// against the latest. `None`: no anchor (the offline demo).
+    pub audit_anchor: Option<std::path::PathBuf>,
 }
 
 impl Default for ProcessorConfig {
@@ -60,6 +67,7 @@ impl Default for ProcessorConfig {
         Self {
             limits: PolicyLimits::default(),
             link_base: "http://127.0.0.1:8080".to_owned(),
+            audit_anchor: None,
         }
     }
 }
@@ -73,8 +81,8 @@ pub struct Processor {
     config: ProcessorConfig,
     clock: Arc<dyn Clock>,
     events: Events,
-    /// Bounds the Argon2id checks running at once.
-    hashing: Arc<tokio::sync::Semaphore>,
+    /// The Argon2id budgets, staff's apart from customers'.
+    hashing: hashing::Hashing,
     /// Sign-outs, told to the signed-out sessions' event streams.
     revocations: staff::Revocations,
 }
@@ -121,11 +129,7 @@ impl Processor {
             config,
             clock,
             events,
-            hashing: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism()
-                    .map(usize::from)
-                    .unwrap_or(1),
-            )),
+            hashing: hashing::Hashing::new(),
             revocations: staff::Revocations::default(),
         })
     }

@@ -11,6 +11,7 @@ use carddesk_store::{Outcome, SigninFailures, StaffRecord, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::hashing::Budget;
 use crate::keyring::Purpose;
 use crate::{Processor, ProcessorError, Result, append_audit, instructions, passwords};
 
@@ -81,9 +82,9 @@ impl Processor {
         }
         let hash = {
             let password = password.clone();
-            tokio::task::spawn_blocking(move || passwords::hash(&password))
-                .await
-                .map_err(|_| ProcessorError::Config("password hashing failed".to_owned()))?
+            self.hashing
+                .run(Budget::Staff, move || passwords::hash(&password))
+                .await?
         };
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -134,12 +135,9 @@ impl Processor {
             .unwrap_or_else(|| DUMMY_HASH.to_owned());
         let matched = {
             let password = password.clone();
-            let _permit = self.hashing.acquire().await.map_err(|_| {
-                ProcessorError::Config("credential checks are shut down".to_owned())
-            })?;
-            tokio::task::spawn_blocking(move || passwords::verify(&hash, &password))
-                .await
-                .map_err(|_| ProcessorError::Config("credential check task failed".to_owned()))?
+            self.hashing
+                .run(Budget::Staff, move || passwords::verify(&hash, &password))
+                .await?
         };
         let object = format!("staff:{}", username.chars().take(64).collect::<String>());
         let Some(user) = user else {

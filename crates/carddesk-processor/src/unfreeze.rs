@@ -24,6 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use crate::desk::access::ensure_case_holder;
+use crate::hashing::Budget;
 use crate::instructions::{self, Channels, InstructionFacts};
 use crate::keyring::Purpose;
 use crate::{Event, Processor, ProcessorError, Result, append_audit, passwords};
@@ -362,7 +363,7 @@ impl Processor {
             // once as it has connections (PostgreSQL), or times out behind
             // the writers queued on SQLite's write lock. A case's customer
             // never changes, so reading it unlocked is safe.
-            let holder = self
+            let customer_id = self
                 .store
                 .case(case_id)
                 .await?
@@ -371,11 +372,15 @@ impl Processor {
                 .customer_id;
             let customer = self
                 .store
-                .customer(holder)
+                .customer(customer_id)
                 .await?
                 .ok_or(ProcessorError::NotFound("customer"))?;
             let mut tx = self.store.begin().await?;
-            let mut case = locked_for(tx.as_mut(), case_id, staff).await?;
+            let CaseRecord {
+                mut case,
+                assigned_to: holder,
+                ..
+            } = locked_record_for(tx.as_mut(), case_id, staff).await?;
             match sending {
                 Sending::First => case.instruct(now, limits).map(|_| ())?,
                 Sending::Again => case.reinstruct(now, limits)?,
@@ -432,7 +437,11 @@ impl Processor {
                         created_at: now,
                     })
                     .await?;
-                events.push(Event::InstructionQueued { case_id, outbox_id });
+                events.push(Event::InstructionQueued {
+                    case_id,
+                    outbox_id,
+                    holder: holder.clone(),
+                });
                 sent.push(channel.as_str());
             }
             tx.save_case(&case).await?;
@@ -668,18 +677,13 @@ impl Processor {
         let password_ok = match upload.transaction_password {
             Some(password) if wants(Credential::TransactionPassword) => {
                 let hash = package.password_hash.clone();
-                // Argon2id takes tens of milliseconds of CPU and 19 MiB: keep
-                // it off the async workers, and run no more at once than
-                // there are cores, so a burst of uploads queues instead of
-                // taking a gigabyte.
-                let _permit = self.hashing.acquire().await.map_err(|_| {
-                    ProcessorError::Config("credential checks are shut down".to_owned())
-                })?;
-                tokio::task::spawn_blocking(move || passwords::verify(&hash, &password))
-                    .await
-                    .map_err(|_| {
-                        ProcessorError::Config("credential check task failed".to_owned())
-                    })?
+                // Argon2id off the async workers, within the customers'
+                // budget (see `hashing`).
+                self.hashing
+                    .run(Budget::Customer, move || {
+                        passwords::verify(&hash, &password)
+                    })
+                    .await?
             }
             _ => true,
         };
@@ -703,8 +707,10 @@ impl Processor {
         }
         case.check_can_verify(now, limits)?;
         // Rows are locked before the first audit append takes the chain's
-        // lock, in the same order everywhere (case, card, chain), so two
-        // transactions can never wait on each other.
+        // lock, in the same order everywhere (case, card, customer, chain),
+        // so two transactions can never wait on each other. The customer's
+        // lock holds their allowance still while this upload is decided:
+        // uploads to two of their cases at once are counted one by one.
         let card = tx
             .lock_card(case.card_id)
             .await?
@@ -712,7 +718,7 @@ impl Processor {
         let object = case_object(case_id);
         let mut events = Vec::new();
         let prior_failures = tx
-            .credential_failures_since(case.customer_id, now - limits.failure_window)
+            .lock_customer_failures(case.customer_id, now - limits.failure_window)
             .await?;
         if prior_failures >= limits.failures_per_customer {
             // The customer used up their allowance on other cases: this one
@@ -1027,9 +1033,13 @@ impl Processor {
             .await?)
     }
 
-    /// Walks the audit chain.
+    /// Walks the audit chain, and checks it against the latest checkpoint
+    /// of its head where one is kept (see [`crate::audit_anchor`]).
     pub async fn verify_audit_chain(&self) -> Result<ChainReport> {
-        Ok(self.store.verify_audit_chain().await?)
+        match &self.config.audit_anchor {
+            Some(path) => self.verify_audit_anchored(path).await,
+            None => Ok(self.store.verify_audit_chain().await?),
+        }
     }
 
     /// The outbox's instructions, opened: what the demo's customer phone
@@ -1051,6 +1061,16 @@ impl Processor {
             });
         }
         Ok(out)
+    }
+
+    /// Whether `session` is a customer's case session this processor gave
+    /// out: what a transport checks before it replays a stored answer.
+    pub async fn customer_session_exists(&self, session: &SecretString) -> Result<bool> {
+        match self.case_by_session(session).await {
+            Ok(_) => Ok(true),
+            Err(ProcessorError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn case_by_session(&self, session: &SecretString) -> Result<CaseRecord> {
@@ -1272,9 +1292,14 @@ impl Processor {
 
 /// Locks a case for a step by `staff`, refusing a case another agent holds.
 async fn locked_for(tx: &mut dyn Tx, id: CaseId, staff: &StaffMember) -> Result<UnfreezeCase> {
+    Ok(locked_record_for(tx, id, staff).await?.case)
+}
+
+/// [`locked_for`], with whose case it is.
+async fn locked_record_for(tx: &mut dyn Tx, id: CaseId, staff: &StaffMember) -> Result<CaseRecord> {
     let record = lock_case(tx, id).await?;
     ensure_case_holder(staff, &record)?;
-    Ok(record.case)
+    Ok(record)
 }
 
 /// The audit entries whose actor took a step of the case, besides its

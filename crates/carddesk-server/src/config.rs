@@ -72,7 +72,7 @@ const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Set
 }
 
 /// Every setting, with its environment variable and flag.
-pub const SETTINGS: [Setting; 11] = [
+pub const SETTINGS: [Setting; 13] = [
     setting("database_url", "DATABASE_URL", "--database-url"),
     setting("key_file", "CARDDESK_KEY_FILE", "--key-file"),
     setting("listen", "CARDDESK_LISTEN", "--listen"),
@@ -103,6 +103,16 @@ pub const SETTINGS: [Setting; 11] = [
         "allow_plain_http_gateways",
         "CARDDESK_ALLOW_PLAIN_HTTP_GATEWAYS",
         "--allow-plain-http-gateways",
+    ),
+    setting(
+        "trusted_proxies",
+        "CARDDESK_TRUSTED_PROXIES",
+        "--trusted-proxies",
+    ),
+    setting(
+        "audit_anchor_file",
+        "CARDDESK_AUDIT_ANCHOR_FILE",
+        "--audit-anchor-file",
     ),
 ];
 
@@ -143,6 +153,17 @@ pub struct ServerConfig {
     /// carry hold the customer's one-time code.
     #[serde(default, deserialize_with = "yes_or_no")]
     pub allow_plain_http_gateways: bool,
+    /// The reverse proxies in front, as a comma-separated list of addresses
+    /// and networks (`127.0.0.1, 10.0.0.0/8`): their `X-Forwarded-For` is
+    /// believed, so the customers' own addresses are limited and audited.
+    /// Unset, nobody's is.
+    #[serde(default)]
+    pub trusted_proxies: Option<String>,
+    /// Where signed checkpoints of the audit chain's head are appended,
+    /// outside the database (a file its administrators cannot rewrite), so
+    /// a tail cut from the log is found. Unset, no checkpoints.
+    #[serde(default)]
+    pub audit_anchor_file: Option<PathBuf>,
 }
 
 /// A boolean from the file (`true`) or from the environment or a flag,
@@ -278,6 +299,10 @@ pub struct Overrides {
     pub voice_gateway_secret: Option<SecretString>,
     /// `--allow-plain-http-gateways`.
     pub allow_plain_http_gateways: Option<bool>,
+    /// `--trusted-proxies`.
+    pub trusted_proxies: Option<String>,
+    /// `--audit-anchor-file`.
+    pub audit_anchor_file: Option<PathBuf>,
 }
 
 impl Overrides {
@@ -300,6 +325,8 @@ impl Overrides {
                 "allow_plain_http_gateways",
                 self.allow_plain_http_gateways.map(|b| b.to_string()),
             ),
+            ("trusted_proxies", self.trusted_proxies.clone()),
+            ("audit_anchor_file", path(&self.audit_anchor_file)),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|v| (key, v)))
@@ -440,6 +467,14 @@ impl ServerConfig {
         }
     }
 
+    /// The trusted proxies (after [`ServerConfig::load`], the list parses).
+    pub fn trusted_proxies(&self) -> crate::forwarded::TrustedProxies {
+        self.trusted_proxies
+            .as_deref()
+            .and_then(|list| crate::forwarded::TrustedProxies::parse(list).ok())
+            .unwrap_or_default()
+    }
+
     /// Whether HTTPS is configured.
     pub fn tls_files(&self) -> Option<(&Path, &Path)> {
         match (&self.tls.cert, &self.tls.key) {
@@ -451,6 +486,11 @@ impl ServerConfig {
     /// Checks what types alone do not.
     fn validate(&self, figment: &Figment, problems: &mut Vec<String>) {
         let at = |key: &str| format!("{key} ({})", origin(figment, key));
+        if let Some(list) = &self.trusted_proxies
+            && let Err(e) = crate::forwarded::TrustedProxies::parse(list)
+        {
+            problems.push(format!("{}: {e}", at("trusted_proxies")));
+        }
         if let Some(url) = &self.database_url {
             let text = url.expose();
             if text.starts_with("sqlite:") {

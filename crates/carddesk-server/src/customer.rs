@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{CustomerToken, JsonBody, Origin};
-use crate::pages::RateLimiter;
+use crate::limits::{Buckets, RateLimiter};
 
 /// Limits on the customer API, per client address and per case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +42,10 @@ pub struct CustomerLimits {
     /// Credential uploads per minute a case gets back after a burst.
     pub case_per_minute: u32,
     /// Whether loopback clients skip the per-address limit (the per-case
-    /// limit still holds). On by default: a loopback client is this host, a
-    /// reverse proxy in front (through which every customer would share one
-    /// address, and one bucket), the load generator or a test suite.
+    /// limit still holds): for a load generator or a test suite on this
+    /// host. Off by default: behind a reverse proxy on the same host every
+    /// customer would be loopback and nobody limited; name the proxy in
+    /// `trusted_proxies` instead, and its customers' own addresses count.
     pub exempt_loopback: bool,
 }
 
@@ -58,7 +59,7 @@ impl Default for CustomerLimits {
             address_per_minute: 30,
             case_burst: 6,
             case_per_minute: 3,
-            exempt_loopback: true,
+            exempt_loopback: false,
         }
     }
 }
@@ -72,10 +73,20 @@ struct Limiters {
 }
 
 impl Limiters {
-    fn new(limits: CustomerLimits) -> Self {
+    fn new(limits: CustomerLimits, buckets: &Buckets) -> Self {
         Self {
-            address: RateLimiter::new(limits.address_burst, limits.address_per_minute),
-            case: RateLimiter::new(limits.case_burst, limits.case_per_minute),
+            address: RateLimiter::new(
+                "customer:addr",
+                limits.address_burst,
+                limits.address_per_minute,
+                buckets,
+            ),
+            case: RateLimiter::new(
+                "customer:case",
+                limits.case_burst,
+                limits.case_per_minute,
+                buckets,
+            ),
             exempt_loopback: limits.exempt_loopback,
         }
     }
@@ -88,16 +99,10 @@ impl Limiters {
     }
 }
 
-/// The customer API's routes, under `/api/customer`, with the default
-/// [`CustomerLimits`].
-pub fn routes() -> Router<AppState> {
-    routes_with(CustomerLimits::default())
-}
-
-/// The customer API's routes with the given limits. Each router has its
-/// own buckets.
-pub fn routes_with(limits: CustomerLimits) -> Router<AppState> {
-    let limiters = Arc::new(Limiters::new(limits));
+/// The customer API's routes, under `/api/customer`, with the given
+/// limits, their buckets in `buckets`.
+pub fn routes_with(limits: CustomerLimits, buckets: &Buckets) -> Router<AppState> {
+    let limiters = Arc::new(Limiters::new(limits, buckets));
     Router::new()
         .route("/unfreeze-requests", post(request))
         .route("/challenge", get(challenge))
@@ -113,7 +118,7 @@ pub fn routes_with(limits: CustomerLimits) -> Router<AppState> {
 async fn per_address(State(limiters): State<Arc<Limiters>>, req: Request, next: Next) -> Response {
     let addr = crate::extract::client_addr(req.extensions());
     if !limiters.exempt(&addr)
-        && let Err(wait) = limiters.address.take(&format!("addr:{addr}"))
+        && let Err(wait) = limiters.address.take(&format!("addr:{addr}")).await
     {
         tracing::warn!(origin = %addr, "customer API request over the address's rate limit");
         return Refusal::RateLimited(wait).into_response();
@@ -139,20 +144,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
             Self::Api(e) => e.into_response(),
-            Self::RateLimited(wait) => {
-                // Whole seconds, rounded up: retrying sooner is refused again.
-                let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-                let mut response = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    carddesk_wire::ErrorCode::RateLimited,
-                    format!("too many requests; try again in {seconds} s"),
-                )
-                .into_response();
-                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                response
-            }
+            Self::RateLimited(wait) => crate::limits::rate_limited(wait),
         }
     }
 }
@@ -298,7 +290,7 @@ async fn verify(
             .keys()
             .digest(Purpose::Session, token.expose_secret().as_bytes()),
     );
-    if let Err(wait) = limiters.case.take(&format!("case:{case_key}")) {
+    if let Err(wait) = limiters.case.take(&format!("case:{case_key}")).await {
         tracing::warn!(%origin, "customer API upload over the case's rate limit");
         return Err(Refusal::RateLimited(wait));
     }

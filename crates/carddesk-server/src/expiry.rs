@@ -12,25 +12,14 @@ use tokio::sync::watch;
 pub const EVERY: Duration = Duration::from_secs(60);
 
 /// Runs [`Processor::expire_due`] every `every` until `stop` says `true`
-/// (or its sender is gone). A failed round is logged and the next one
-/// tries again: one database hiccup must not end the schedule.
-pub async fn run(processor: Processor, every: Duration, mut stop: watch::Receiver<bool>) {
-    let mut ticks = tokio::time::interval(every);
-    // A round that overran (a large backlog) is not made up in a burst.
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {}
-            changed = stop.wait_for(|stopped| *stopped) => {
-                // Either stopping, or the sender was dropped with the server.
-                let _ = changed;
-                return;
-            }
-        }
+/// (or its sender is gone).
+pub async fn run(processor: Processor, every: Duration, stop: watch::Receiver<bool>) {
+    crate::schedule::repeat(every, stop, || async {
         match processor.expire_due().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired cases whose code ran out"),
             Err(e) => tracing::warn!(error = %e, "could not expire cases"),
         }
-    }
+    })
+    .await;
 }

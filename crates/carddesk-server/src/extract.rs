@@ -256,10 +256,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
     }
 }
 
-/// The client's IP address, as the listener saw it.
+/// The client's IP address: as `forwarded::resolve` found it behind
+/// trusted proxies, else as the listener saw it.
 pub fn client_addr(extensions: &axum::http::Extensions) -> String {
+    if let Some(crate::forwarded::ClientIp(ip)) = extensions.get() {
+        return ip.to_string();
+    }
     extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
 }

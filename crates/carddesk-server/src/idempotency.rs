@@ -2,10 +2,17 @@
 //! first answer back, the same key with a different request is an error,
 //! and keys are kept for 24 hours.
 //!
-//! Keys are scoped to the caller (the hash of their bearer token, or their
-//! address when they have none), so one caller can never replay another's
-//! answer. Stored answers are sealed: a customer's answer can hold their
-//! session token.
+//! The key is claimed in the database before the call runs
+//! (`Store::claim_idempotency_key`, one statement), so of two requests
+//! with one key at once exactly one runs; the other gets `409 conflict`
+//! with `Retry-After` while the first runs, and its answer after. A stored
+//! answer is replayed only after the caller's session is checked again: a
+//! signed-out token gets `401`, not yesterday's answer.
+//!
+//! Keys are scoped to the caller (the hash of their bearer token: a staff
+//! session, or a customer's case session; their address when they have
+//! none), so one caller can never replay another's answer. Stored answers
+//! are sealed: a customer's answer can hold their session token.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -13,9 +20,9 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use carddesk_processor::Purpose;
-use carddesk_store::IdempotentResponse;
+use carddesk_store::{ClaimTimes, IdempotencyClaim, IdempotentResponse};
 use chrono::{Duration, Utc};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -23,6 +30,9 @@ use crate::error::ApiError;
 
 /// How long a key is remembered.
 pub const RETENTION: Duration = Duration::hours(24);
+/// A claim older than this was left by a process that died mid-call: the
+/// next request with its key takes it over. Well beyond any call's time.
+const ABANDONED_AFTER: Duration = Duration::minutes(2);
 /// The largest body an idempotent call may have (and the largest answer
 /// kept).
 const MAX_BODY: usize = 64 * 1024;
@@ -58,7 +68,8 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
                 .into_response()
         })?
         .to_owned();
-    let scope = match crate::extract::bearer(req.headers()) {
+    let token = crate::extract::bearer(req.headers());
+    let scope = match &token {
         Some(token) => format!(
             "token:{}",
             hex::encode(Sha256::digest(token.expose_secret().as_bytes()))
@@ -85,37 +96,49 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
     let internal = |e: carddesk_store::StoreError| {
         ApiError::from(carddesk_processor::ProcessorError::from(e)).into_response()
     };
+    let reused = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            carddesk_wire::ErrorCode::IdempotencyKeyReused,
+            "this Idempotency-Key was used with a different request",
+        )
+        .into_response()
+    };
+    let store = s.processor.store();
     let now = Utc::now();
-    if let Some(first) = s
-        .processor
-        .store()
-        .idempotent_response(&scope, &key)
+    let times = ClaimTimes {
+        now,
+        abandoned_before: now - ABANDONED_AFTER,
+        expired_before: now - RETENTION,
+    };
+    match store
+        .claim_idempotency_key(&scope, &key, &digest, times)
         .await
         .map_err(internal)?
-        && first.created_at > now - RETENTION
     {
-        if first.request_digest != digest {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                carddesk_wire::ErrorCode::IdempotencyKeyReused,
-                "this Idempotency-Key was used with a different request",
-            )
-            .into_response());
+        IdempotencyClaim::Claimed => {}
+        IdempotencyClaim::Running { request_digest } if request_digest != digest => {
+            return Err(reused());
         }
-        let body = s
-            .processor
-            .keys()
-            .open(Purpose::IdempotentResponse, &first.response_sealed)
-            .map_err(|e| ApiError::from(e).into_response())?;
-        let mut response = Response::new(Body::from(body.to_vec()));
-        *response.status_mut() = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
-        response
-            .headers_mut()
-            .insert("content-type", HeaderValue::from_static("application/json"));
-        response
-            .headers_mut()
-            .insert("idempotency-replayed", HeaderValue::from_static("true"));
-        return Ok(response);
+        IdempotencyClaim::Running { .. } => {
+            let mut response = ApiError::new(
+                StatusCode::CONFLICT,
+                carddesk_wire::ErrorCode::Conflict,
+                "a request with this Idempotency-Key is still running: try again shortly",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert("retry-after", HeaderValue::from_static("1"));
+            return Err(response);
+        }
+        IdempotencyClaim::Done(first) if first.request_digest != digest => return Err(reused()),
+        IdempotencyClaim::Done(first) => {
+            if let Some(token) = &token {
+                still_signed_in(s, parts.uri.path(), token).await?;
+            }
+            return Ok(replay(s, &first));
+        }
     }
 
     let response = next
@@ -124,29 +147,75 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
     // Server errors and rate limits are not remembered: they say "not
     // now", and the retry should try again.
     if response.status().is_server_error() || response.status() == StatusCode::TOO_MANY_REQUESTS {
+        store
+            .release_idempotency_key(&scope, &key, &digest)
+            .await
+            .map_err(internal)?;
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
-    let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
-        ApiError::new(
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        store
+            .release_idempotency_key(&scope, &key, &digest)
+            .await
+            .map_err(internal)?;
+        return Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             carddesk_wire::ErrorCode::Internal,
             "the answer was too large to keep",
         )
-        .into_response()
-    })?;
+        .into_response());
+    };
     let first = IdempotentResponse {
         request_digest: digest,
         status: parts.status.as_u16(),
         response_sealed: s.processor.keys().seal(Purpose::IdempotentResponse, &bytes),
         created_at: now,
     };
-    let mut tx = s.processor.store().begin().await.map_err(internal)?;
-    match tx.save_idempotent_response(&scope, &key, &first).await {
-        // A racing twin stored its answer first; ours stands for this call.
-        Ok(()) | Err(carddesk_store::StoreError::Conflict(_)) => {}
-        Err(e) => return Err(internal(e)),
-    }
-    tx.commit().await.map_err(internal)?;
+    // False only when this call outlived its claim and another took the
+    // key over: that one's answer stands for the key, ours for this call.
+    store
+        .finish_idempotency_key(&scope, &key, &first)
+        .await
+        .map_err(internal)?;
     Ok(Response::from_parts(parts, Body::from(bytes)))
+}
+
+/// Refuses a replay to a token whose session has ended: the stored answer
+/// was for a session that may no longer act.
+async fn still_signed_in(s: &AppState, path: &str, token: &SecretString) -> Result<(), Response> {
+    let customer = path.starts_with("/api/customer/");
+    let live = if customer {
+        s.processor.customer_session_exists(token).await
+    } else {
+        s.processor.authenticate(token).await.map(|_| true)
+    };
+    match live {
+        Ok(true) => Ok(()),
+        Ok(false) | Err(carddesk_processor::ProcessorError::Unauthenticated) => {
+            Err(ApiError::from(carddesk_processor::ProcessorError::Unauthenticated).into_response())
+        }
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
+}
+
+/// The stored first answer, as a response.
+fn replay(s: &AppState, first: &IdempotentResponse) -> Response {
+    let body = match s
+        .processor
+        .keys()
+        .open(Purpose::IdempotentResponse, &first.response_sealed)
+    {
+        Ok(body) => body,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut response = Response::new(Body::from(body.to_vec()));
+    *response.status_mut() = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert("idempotency-replayed", HeaderValue::from_static("true"));
+    response
 }

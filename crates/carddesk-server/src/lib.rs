@@ -10,16 +10,21 @@
 #![deny(missing_docs)]
 
 pub mod agent;
+pub mod anchor;
 pub mod config;
 pub mod customer;
 pub mod error;
 pub mod expiry;
 pub mod extract;
+pub mod forwarded;
 pub mod health;
 pub mod idempotency;
+pub mod limits;
 pub mod live;
 pub mod openapi;
+pub mod overload;
 pub mod pages;
+pub mod schedule;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,6 +41,56 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     /// The use cases.
     pub processor: Processor,
+    /// The limits on work (see [`overload`]).
+    pub limits: overload::Limits,
+    /// The customer API's rate limits.
+    pub customer_limits: customer::CustomerLimits,
+    /// Staff sign-ins per client address.
+    pub sign_in_limits: limits::SignInLimits,
+    /// The proxies whose `X-Forwarded-For` is believed (see [`forwarded`]).
+    pub trusted_proxies: std::sync::Arc<forwarded::TrustedProxies>,
+}
+
+impl AppState {
+    /// The processor, under the default limits, trusting no proxy.
+    pub fn new(processor: Processor) -> Self {
+        Self {
+            processor,
+            limits: overload::Limits::default(),
+            customer_limits: customer::CustomerLimits::default(),
+            sign_in_limits: limits::SignInLimits::default(),
+            trusted_proxies: std::sync::Arc::default(),
+        }
+    }
+
+    /// The same, under `limits`.
+    pub fn with_limits(self, limits: overload::Limits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// The same, with these customer rate limits.
+    pub fn with_customer_limits(self, customer_limits: customer::CustomerLimits) -> Self {
+        Self {
+            customer_limits,
+            ..self
+        }
+    }
+
+    /// The same, with these limits on sign-ins per address.
+    pub fn with_sign_in_limits(self, sign_in_limits: limits::SignInLimits) -> Self {
+        Self {
+            sign_in_limits,
+            ..self
+        }
+    }
+
+    /// The same, believing `X-Forwarded-For` from these proxies.
+    pub fn trusting(self, proxies: forwarded::TrustedProxies) -> Self {
+        Self {
+            trusted_proxies: std::sync::Arc::new(proxies),
+            ..self
+        }
+    }
 }
 
 /// The largest request body accepted, in bytes.
@@ -63,20 +118,35 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bo
             .link_base
             .to_ascii_lowercase()
             .starts_with("https://");
-    Router::new()
+    let work = state.limits;
+    let buckets = limits::Buckets::for_store(state.processor.store());
+    // Everything but the health probes runs under the limits on work.
+    let limited = Router::new()
         .nest(
             carddesk_wire::routes::PREFIX,
-            agent::routes()
+            agent::routes(state.sign_in_limits, &buckets)
                 .merge(live::routes(log))
                 .method_not_allowed_fallback(method_not_allowed),
         )
         .nest(
             "/api/customer",
-            customer::routes().method_not_allowed_fallback(method_not_allowed),
+            customer::routes_with(state.customer_limits, &buckets)
+                .method_not_allowed_fallback(method_not_allowed),
         )
-        .merge(pages::routes())
-        .merge(health::routes())
+        .merge(pages::routes_with(pages::PageLimits::default(), &buckets))
         .route("/openapi.json", axum::routing::get(openapi::document))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(
+                    overload::refused,
+                ))
+                .load_shed()
+                .concurrency_limit(work.concurrent_requests)
+                .timeout(work.request_timeout),
+        );
+    Router::new()
+        .merge(limited)
+        .merge(health::routes())
         .fallback(|| async {
             error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -90,6 +160,12 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bo
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Https(https)))
+        // Outermost but tracing: everything inside sees the resolved
+        // client address.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            forwarded::resolve,
+        ))
         .layer(
             // Spans name the method and the route only: query strings and
             // bodies can hold personal data, and paths can hold secrets (the

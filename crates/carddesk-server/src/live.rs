@@ -2,9 +2,10 @@
 //! the queues' changes, within a fraction of a second of the change, from
 //! whichever server process made it (see `carddesk_processor::events`).
 //!
-//! Who may listen, and for how long, is the desk's: each connection opens
-//! `Desk::events` for its session and ends when that stream does (the
-//! session was signed out or ran out). Resuming is the transport's: an
+//! Who may listen, to what, and for how long, is the desk's: each
+//! connection opens `LocalDesk::watch_as` for its session, hears only the
+//! events `Event::audible_to` its member of staff, and ends when the
+//! desk's stream does (the session was signed out or ran out). Resuming is the transport's: an
 //! [`EventLog`] numbers the processor's events as this process hears them
 //! and keeps the latest [`KEPT`] in memory, so a console that reconnects
 //! with `Last-Event-ID` gets exactly what it missed, filtered as it asked.
@@ -14,7 +15,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -23,15 +24,17 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
 use axum::{Extension, Router};
-use carddesk_processor::Processor;
-use carddesk_wire::{Desk, DeskEvent, EventFilter, EventStream, routes};
+use carddesk_domain::StaffMember;
+use carddesk_processor::desk::convert;
+use carddesk_processor::{Event, Processor};
+use carddesk_wire::{DeskEvent, EventFilter, EventStream, routes};
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 
 use crate::AppState;
-use crate::error::ApiResult;
 use crate::extract::{Origin, QueryOf, StaffToken};
+use axum::response::IntoResponse;
 
 /// How many recent events the log keeps for reconnects: at a few events
 /// per case step, minutes of a busy desk.
@@ -49,8 +52,31 @@ pub fn routes(log: Arc<EventLog>) -> Router<AppState> {
         .layer(Extension(log))
 }
 
+/// An event as the log keeps it: the processor's, which knows who may
+/// hear it, or a gap the log itself fell into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Logged {
+    Event(Event),
+    Resync,
+}
+
+impl Logged {
+    /// What `staff`, watching through `filter`, hears of this.
+    fn heard_by(&self, staff: &StaffMember, filter: &EventFilter) -> Option<DeskEvent> {
+        match self {
+            Logged::Event(event) if event.audible_to(staff) => {
+                Some(convert::event(event)).filter(|e| filter.admits(e))
+            }
+            Logged::Event(_) => None,
+            Logged::Resync => Some(DeskEvent::Resync),
+        }
+    }
+}
+
 /// An event and its number in the log.
-type Numbered = (u64, DeskEvent);
+type Numbered = (u64, Logged);
+/// An event as one connection hears it, and its number.
+type Heard = (u64, DeskEvent);
 
 /// The recent events of this process, numbered.
 #[derive(Debug)]
@@ -62,6 +88,8 @@ pub struct EventLog {
     live: broadcast::Sender<Numbered>,
     started: AtomicBool,
     closing: watch::Sender<bool>,
+    /// Streams open now, against `overload::Limits::event_streams`.
+    open: Arc<AtomicUsize>,
 }
 
 #[derive(Debug)]
@@ -83,6 +111,7 @@ impl EventLog {
             live: broadcast::channel(BACKLOG).0,
             started: AtomicBool::new(false),
             closing: watch::channel(false).0,
+            open: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -110,7 +139,7 @@ impl EventLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn push(&self, event: DeskEvent) {
+    fn push(&self, event: Logged) {
         let mut ring = self.ring();
         let seq = ring.next;
         ring.next += 1;
@@ -121,6 +150,15 @@ impl EventLog {
         // Sent under the lock, so a connection that snapshots the ring and
         // subscribes under it sees every event once.
         let _ = self.live.send((seq, event));
+    }
+
+    /// A place among the open streams, or `None` when all `cap` are taken.
+    /// Taken and checked in one atomic step, so racing connections cannot
+    /// all see room for one more.
+    fn open_stream(&self, cap: usize) -> Option<OpenStream> {
+        let before = self.open.fetch_add(1, Ordering::SeqCst);
+        let place = OpenStream(self.open.clone());
+        (before < cap).then_some(place)
     }
 
     /// The number of the latest event (0 before the first).
@@ -134,8 +172,9 @@ impl EventLog {
     fn connect(
         &self,
         last_id: Option<&str>,
+        staff: &StaffMember,
         filter: EventFilter,
-    ) -> (VecDeque<Numbered>, broadcast::Receiver<Numbered>, u64) {
+    ) -> (VecDeque<Heard>, broadcast::Receiver<Numbered>, u64) {
         let ring = self.ring();
         let live = self.live.subscribe();
         let head = ring.next - 1;
@@ -150,8 +189,8 @@ impl EventLog {
             Some(seen) => ring
                 .entries
                 .iter()
-                .filter(|(seq, event)| *seq > seen && filter.admits(event))
-                .cloned()
+                .filter(|(seq, _)| *seq > seen)
+                .filter_map(|(seq, logged)| Some((*seq, logged.heard_by(staff, &filter)?)))
                 .collect(),
             None => VecDeque::from([(head, DeskEvent::Resync)]),
         };
@@ -164,7 +203,7 @@ impl EventLog {
         (epoch == self.epoch).then(|| seq.parse().ok()).flatten()
     }
 
-    fn sse(&self, (seq, event): &Numbered) -> SseEvent {
+    fn sse(&self, (seq, event): &Heard) -> SseEvent {
         let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
         SseEvent::default()
             .id(format!("{}-{seq}", self.epoch))
@@ -177,10 +216,10 @@ impl EventLog {
 async fn fill(log: Weak<EventLog>, mut receiver: broadcast::Receiver<carddesk_processor::Event>) {
     loop {
         let event = match receiver.recv().await {
-            Ok(event) => carddesk_processor::desk::convert::event(&event),
+            Ok(event) => Logged::Event(event),
             // The log itself fell behind: whoever replays across the gap
             // must re-read.
-            Err(RecvError::Lagged(_)) => DeskEvent::Resync,
+            Err(RecvError::Lagged(_)) => Logged::Resync,
             Err(RecvError::Closed) => return,
         };
         let Some(log) = log.upgrade() else { return };
@@ -188,11 +227,23 @@ async fn fill(log: Weak<EventLog>, mut receiver: broadcast::Receiver<carddesk_pr
     }
 }
 
+/// A place among the open streams, given up when the stream ends.
+struct OpenStream(Arc<AtomicUsize>);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// One connection's events.
 struct Connection {
+    _place: OpenStream,
     log: Arc<EventLog>,
+    /// Who listens: they hear only what they may see.
+    staff: StaffMember,
     filter: EventFilter,
-    ready: VecDeque<Numbered>,
+    ready: VecDeque<Heard>,
     live: broadcast::Receiver<Numbered>,
     /// The latest number replayed or skipped: the live feed may repeat it.
     seen: u64,
@@ -212,10 +263,10 @@ async fn next(mut c: Connection) -> Option<(Result<SseEvent, Infallible>, Connec
             // The session is over when the desk's stream ends.
             still = c.session.next() => { still.as_ref()?; }
             got = c.live.recv() => match got {
-                Ok((seq, event)) => {
+                Ok((seq, logged)) => {
                     if seq > c.seen {
                         c.seen = seq;
-                        if c.filter.admits(&event) {
+                        if let Some(event) = logged.heard_by(&c.staff, &c.filter) {
                             c.ready.push_back((seq, event));
                         }
                     }
@@ -243,16 +294,25 @@ async fn events(
     StaffToken(token): StaffToken,
     QueryOf(filter): QueryOf<EventFilter>,
     headers: HeaderMap,
-) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    let session = crate::agent::desk(&s, origin)
-        .events(&token, filter)
-        .await?;
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, axum::response::Response> {
+    let Some(place) = log.open_stream(s.limits.event_streams) else {
+        tracing::warn!("a live event stream was refused: all are taken");
+        return Err(crate::overload::unavailable(
+            "too many live connections; the console will try again",
+        ));
+    };
+    let (staff, session) = crate::agent::desk(&s, origin)
+        .watch_as(&token, filter)
+        .await
+        .map_err(|e| crate::error::ApiError::from(e).into_response())?;
     log.start(&s.processor);
     let last_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let (ready, live, seen) = log.connect(last_id, filter);
+    let (ready, live, seen) = log.connect(last_id, &staff, filter);
     let connection = Connection {
+        _place: place,
         closing: log.closing.subscribe(),
         log,
+        staff,
         filter,
         ready,
         live,
@@ -272,11 +332,29 @@ pub struct LiveApi;
 mod tests {
     use super::*;
 
-    fn case(case_id: i64) -> DeskEvent {
+    fn case(case_id: i64) -> Logged {
+        Logged::Event(Event::CaseChanged {
+            case_id: carddesk_domain::case::CaseId(case_id),
+            state: carddesk_domain::CaseState::Marked,
+        })
+    }
+
+    fn heard(case_id: i64) -> DeskEvent {
         DeskEvent::Case {
             case_id,
             state: carddesk_wire::CaseState::Marked,
         }
+    }
+
+    fn staff(role: carddesk_domain::Role, username: &str) -> StaffMember {
+        StaffMember {
+            username: username.to_owned(),
+            role,
+        }
+    }
+
+    fn alice() -> StaffMember {
+        staff(carddesk_domain::Role::Agent, "alice")
     }
 
     #[test]
@@ -288,14 +366,14 @@ mod tests {
         let id = |seq: u64| format!("{}-{seq}", log.epoch);
         let all = EventFilter::default();
 
-        let (ready, _, seen) = log.connect(Some(&id(1)), all);
-        assert_eq!(ready, [(2, case(2)), (3, case(3))]);
+        let (ready, _, seen) = log.connect(Some(&id(1)), &alice(), all);
+        assert_eq!(ready, [(2, heard(2)), (3, heard(3))]);
         assert_eq!(seen, 3);
-        let (ready, _, _) = log.connect(Some(&id(3)), all);
+        let (ready, _, _) = log.connect(Some(&id(3)), &alice(), all);
         assert!(ready.is_empty(), "nothing missed");
-        let (ready, _, _) = log.connect(Some(&id(0)), all);
+        let (ready, _, _) = log.connect(Some(&id(0)), &alice(), all);
         assert_eq!(ready.len(), 3, "everything kept since the start");
-        let (ready, _, _) = log.connect(Some(&id(2)), EventFilter { case: Some(1) });
+        let (ready, _, _) = log.connect(Some(&id(2)), &alice(), EventFilter { case: Some(1) });
         assert!(ready.is_empty(), "the filter holds for replays");
 
         for unknown in [
@@ -304,10 +382,10 @@ mod tests {
             "garbage".to_owned(),
             String::new(),
         ] {
-            let (ready, _, _) = log.connect(Some(&unknown), all);
+            let (ready, _, _) = log.connect(Some(&unknown), &alice(), all);
             assert_eq!(ready, [(3, DeskEvent::Resync)], "{unknown:?}");
         }
-        let (ready, _, _) = log.connect(None, all);
+        let (ready, _, _) = log.connect(None, &alice(), all);
         assert!(ready.is_empty(), "a fresh stream starts now");
     }
 
@@ -318,9 +396,41 @@ mod tests {
             log.push(case(id));
         }
         let id = |seq: u64| format!("{}-{seq}", log.epoch);
-        let (ready, _, _) = log.connect(Some(&id(5)), EventFilter::default());
+        let (ready, _, _) = log.connect(Some(&id(5)), &alice(), EventFilter::default());
         assert_eq!(ready[0].1, DeskEvent::Resync, "too old to resume");
-        let (ready, _, _) = log.connect(Some(&id(10)), EventFilter::default());
+        let (ready, _, _) = log.connect(Some(&id(10)), &alice(), EventFilter::default());
         assert_eq!(ready.len(), KEPT, "the oldest kept is 11");
+    }
+
+    #[test]
+    fn replays_an_instruction_only_to_whoever_may_hear_it() {
+        use carddesk_domain::Role;
+        let log = EventLog::new();
+        log.push(case(1));
+        log.push(Logged::Event(Event::InstructionQueued {
+            case_id: carddesk_domain::case::CaseId(1),
+            outbox_id: 9,
+            holder: "agent:alice".to_owned(),
+        }));
+        let id = format!("{}-0", log.epoch);
+        let all = EventFilter::default();
+        let outbox = DeskEvent::Instruction {
+            case_id: 1,
+            outbox_id: 9,
+        };
+        for (who, hears) in [
+            (alice(), true),
+            (staff(Role::Supervisor, "zhang"), true),
+            (staff(Role::Agent, "bob"), false),
+        ] {
+            let (ready, _, _) = log.connect(Some(&id), &who, all);
+            let events: Vec<_> = ready.into_iter().map(|(_, e)| e).collect();
+            let expected = if hears {
+                vec![heard(1), outbox.clone()]
+            } else {
+                vec![heard(1)]
+            };
+            assert_eq!(events, expected, "{}", who.username);
+        }
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use carddesk_domain::{Actor, Role, StaffMember};
 use carddesk_processor::delivery::{Adapters, DeliveryConfig, DeliveryWorker};
-use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock};
+use carddesk_processor::{Processor, ProcessorConfig, SystemClock};
 use carddesk_server::AppState;
 use carddesk_server::config::{Overrides, ServerConfig};
 use clap::{Parser, Subcommand};
@@ -76,6 +76,15 @@ enum Command {
         /// also `CARDDESK_ALLOW_PLAIN_HTTP_GATEWAYS=true`.
         #[arg(long)]
         allow_plain_http_gateways: bool,
+        /// The reverse proxies in front whose `X-Forwarded-For` is
+        /// believed, comma-separated (`127.0.0.1,10.0.0.0/8`); also
+        /// `CARDDESK_TRUSTED_PROXIES`.
+        #[arg(long, value_name = "LIST")]
+        trusted_proxies: Option<String>,
+        /// A file outside the database to append signed checkpoints of
+        /// the audit chain's head to; also `CARDDESK_AUDIT_ANCHOR_FILE`.
+        #[arg(long, value_name = "PATH")]
+        audit_anchor_file: Option<PathBuf>,
         /// Load and check the configuration, print it (secrets redacted)
         /// and exit.
         #[arg(long)]
@@ -88,6 +97,15 @@ enum Command {
         /// Cards in a large bank.
         #[arg(long)]
         cards: Option<u64>,
+    },
+    /// Grant a PostgreSQL role what `serve` needs and no more: it may not
+    /// change or delete audit rows, nor alter the schema. Run as the
+    /// database's owner, after `migrate` (and again after migrations that
+    /// add tables); then serve with `DATABASE_URL` naming the role.
+    GrantServerRole {
+        /// The role the server connects as.
+        #[arg(long)]
+        role: String,
     },
     /// Add a member of staff; the password is read from
     /// `CARDDESK_STAFF_PASSWORD`.
@@ -126,6 +144,8 @@ impl Cli {
             voice_gateway_secret,
             public_url,
             allow_plain_http_gateways,
+            trusted_proxies,
+            audit_anchor_file,
             ..
         } = &self.command
         {
@@ -139,6 +159,8 @@ impl Cli {
             out.public_url.clone_from(public_url);
             // Absent, the flag leaves the setting to the lower layers.
             out.allow_plain_http_gateways = allow_plain_http_gateways.then_some(true);
+            out.trusted_proxies.clone_from(trusted_proxies);
+            out.audit_anchor_file.clone_from(audit_anchor_file);
         }
         out
     }
@@ -161,6 +183,17 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     tracing::debug!(config = ?settings, "configuration loaded");
+    if let Command::GrantServerRole { role } = &cli.command {
+        let url = settings
+            .database_url
+            .as_ref()
+            .map(|u| u.expose())
+            .filter(|u| u.starts_with("postgres"))
+            .context("grant-server-role is for PostgreSQL: set DATABASE_URL, as the owner")?;
+        carddesk_store::pg_roles::grant_server_role_at(url, role).await?;
+        println!("granted {role} the server's rights (the audit log: read and append only)");
+        return Ok(());
+    }
     let data_dir = dirs::data_dir()
         .context("no data directory")?
         .join("carddesk")
@@ -176,16 +209,18 @@ async fn main() -> anyhow::Result<()> {
         .key_file
         .clone()
         .unwrap_or_else(|| data_dir.join("master.key"));
-    let keys = Arc::new(Keyring::load_or_create(&key_file)?);
-    let store = carddesk_store::open(&database_url, keys.audit_key()).await?;
+    let (keys, store) = carddesk_processor::keyfile::open_store(&key_file, &database_url).await?;
     let config = ProcessorConfig {
         link_base: settings.public_url.clone(),
+        audit_anchor: settings.audit_anchor_file.clone(),
         ..ProcessorConfig::default()
     };
     let processor =
         Processor::new(store.clone(), keys.clone(), config, Arc::new(SystemClock)).await?;
     match cli.command {
         Command::Migrate => println!("migrations applied"),
+        // Answered above, before any key or store is opened.
+        Command::GrantServerRole { .. } => {}
         Command::Seed { cards: Some(n) } => {
             let report =
                 carddesk_seed::seed_large(store.as_ref(), &keys, n, chrono::Utc::now(), |_| {})
@@ -234,9 +269,17 @@ async fn main() -> anyhow::Result<()> {
                 carddesk_server::expiry::EVERY,
                 stopped.clone(),
             ));
+            let anchor = settings.audit_anchor_file.clone().map(|path| {
+                tokio::spawn(carddesk_server::anchor::run(
+                    processor.clone(),
+                    path,
+                    carddesk_server::anchor::EVERY,
+                    stopped.clone(),
+                ))
+            });
             let delivery = tokio::spawn(async move { worker.run(stopped).await });
             tokio::spawn(forget_idempotency_keys(processor.clone()));
-            let state = AppState { processor };
+            let state = AppState::new(processor).trusting(settings.trusted_proxies());
             let shutdown = async move {
                 let _ = tokio::signal::ctrl_c().await;
                 let _ = stop_delivery.send(true);
@@ -268,6 +311,9 @@ async fn main() -> anyhow::Result<()> {
             }
             delivery.await?;
             expiry.await?;
+            if let Some(anchor) = anchor {
+                anchor.await?;
+            }
         }
     }
     Ok(())
@@ -301,7 +347,10 @@ async fn forget_idempotency_keys(processor: Processor) {
             let mut tx = processor.store().begin().await?;
             let n = tx.purge_idempotency(before).await?;
             tx.commit().await?;
-            Ok::<_, carddesk_store::StoreError>(n)
+            // Buckets untouched for an hour are full again: the same as none.
+            let idle = chrono::Utc::now() - chrono::Duration::hours(1);
+            let buckets = processor.store().purge_rate_buckets(idle).await?;
+            Ok::<_, carddesk_store::StoreError>(n + buckets)
         };
         match purged.await {
             Ok(n) => tracing::debug!(purged = n, "forgot expired idempotency keys"),

@@ -103,7 +103,10 @@ impl Customer {
 
 fn limited(state: AppState, limits: CustomerLimits) -> Router {
     Router::new()
-        .nest("/api/customer", customer::routes_with(limits))
+        .nest(
+            "/api/customer",
+            customer::routes_with(limits, &carddesk_server::limits::Buckets::Memory),
+        )
         .with_state(state)
 }
 
@@ -240,9 +243,31 @@ async fn every_request_is_rate_limited_per_address() {
     assert_ne!(nope.status, 429);
 }
 
+/// By default loopback is limited like any address: a reverse proxy on
+/// this host would otherwise make every customer unlimited.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_whole_app_exempts_loopback_from_the_address_limit_only() {
+async fn the_whole_app_limits_loopback_by_default() {
     let bank = Bank::start().await;
+    let phone = Customer::new(&bank);
+    let defaults = CustomerLimits::default();
+    assert!(!defaults.exempt_loopback);
+    for _ in 0..defaults.address_burst {
+        assert_eq!(phone.open("ZZZZZ-ZZZZZ").await.status, 404);
+    }
+    phone.open("ZZZZZ-ZZZZZ").await.assert_rate_limited();
+}
+
+/// Exempting loopback (for a load generator on this host) lifts the
+/// address limit only: the case's limit still holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exempt_loopback_keeps_the_case_limit() {
+    fn exempt(state: AppState) -> Router {
+        carddesk_server::app(state.with_customer_limits(CustomerLimits {
+            exempt_loopback: true,
+            ..CustomerLimits::default()
+        }))
+    }
+    let bank = Bank::start_with(ProcessorConfig::default(), Some(exempt)).await;
     let person = bank.enrol(24, "en", FreezeReason::WrongPinLimit).await;
     let (_, code) = bank.instruct(person.card).await;
     let phone = Customer::new(&bank);
@@ -253,7 +278,6 @@ async fn the_whole_app_exempts_loopback_from_the_address_limit_only() {
     };
     // Well past the default burst of the address (60), from 127.0.0.1.
     let defaults = CustomerLimits::default();
-    assert!(defaults.exempt_loopback);
     for _ in 0..defaults.address_burst + 10 {
         assert_eq!(phone.open(unknown).await.status, 404);
     }

@@ -38,9 +38,7 @@ async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (String, Processor, Runni
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState {
-        processor: processor.clone(),
-    };
+    let state = AppState::new(processor.clone());
     let task = tokio::spawn(carddesk_server::serve(
         listener,
         state,

@@ -432,12 +432,15 @@ async fn cookies_are_secure_when_the_public_url_is_https() {
 
 fn tightly_limited(state: AppState) -> Router {
     Router::new()
-        .merge(pages::routes_with(PageLimits {
-            address_burst: 3,
-            address_per_minute: 1,
-            case_burst: 1,
-            case_per_minute: 1,
-        }))
+        .merge(pages::routes_with(
+            PageLimits {
+                address_burst: 3,
+                address_per_minute: 1,
+                case_burst: 1,
+                case_per_minute: 1,
+            },
+            &carddesk_server::limits::Buckets::Memory,
+        ))
         .with_state(state)
 }
 

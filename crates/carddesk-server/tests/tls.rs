@@ -40,7 +40,7 @@ async fn the_server_speaks_tls_with_the_configured_certificate(pool: SqlitePool)
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(carddesk_server::serve_tls(
         listener,
-        AppState { processor },
+        AppState::new(processor),
         tls,
         std::future::pending(),
     ));

@@ -67,7 +67,7 @@ async fn serve_plain(processor: Processor) -> String {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(carddesk_server::serve(
         listener,
-        AppState { processor },
+        AppState::new(processor),
         std::future::pending(),
     ));
     format!("http://{addr}")
@@ -134,7 +134,7 @@ async fn serving_tls_means_hsts(store: Arc<dyn Store>, keys: Arc<Keyring>) {
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(carddesk_server::serve_tls(
         listener,
-        AppState { processor },
+        AppState::new(processor),
         tls,
         std::future::pending(),
     ));

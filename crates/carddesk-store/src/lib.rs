@@ -20,6 +20,10 @@
 mod sql;
 
 mod audit;
+mod buckets;
+pub mod idempotency;
+mod integrity;
+pub mod pg_roles;
 mod postgres;
 pub mod records;
 mod rows;
@@ -36,6 +40,7 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 pub use audit::{AuditKey, GENESIS};
+pub use idempotency::{ClaimTimes, IdempotencyClaim};
 pub use postgres::PgStore;
 pub use records::*;
 pub use search::{CustomerMatch, SearchTerm};
@@ -157,6 +162,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn policy(&self) -> Result<Vec<PolicyRule>>;
     /// Number of rows of customers and of cards, for reports.
     async fn counts(&self) -> Result<(i64, i64)>;
+    /// The keyed hash naming the master key this database's secrets are
+    /// sealed under, once one has been recorded.
+    async fn key_check(&self) -> Result<Option<Vec<u8>>>;
+    /// The audit entry at `seq`, or with `None` the chain's head (the last
+    /// entry); `None` when there is no such entry.
+    async fn audit_entry(&self, seq: Option<i64>) -> Result<Option<AuditRecord>>;
+    /// Records `digest` as the key check unless one is recorded already;
+    /// returns the one kept (so of two processes starting at once, the
+    /// second learns whether it agrees with the first).
+    async fn record_key_check(&self, digest: &[u8]) -> Result<Vec<u8>>;
 
     /// A member of staff by sign-in name.
     async fn staff_user(&self, username: &str) -> Result<Option<StaffRecord>>;
@@ -182,6 +197,47 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         scope: &str,
         key: &str,
     ) -> Result<Option<IdempotentResponse>>;
+    /// Claims an idempotency key for a call about to run, in one
+    /// statement: a new key, an abandoned claim or an expired answer
+    /// becomes this caller's; otherwise the running claim or the stored
+    /// answer is returned (see [`idempotency`]).
+    async fn claim_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        request_digest: &[u8],
+        times: ClaimTimes,
+    ) -> Result<IdempotencyClaim>;
+    /// Stores the answer of a claimed key's call; false when the claim was
+    /// no longer this request's (it was abandoned and taken over).
+    async fn finish_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        response: &IdempotentResponse,
+    ) -> Result<bool>;
+    /// Takes a token from the rate-limit bucket `key` (holding `capacity`
+    /// tokens, refilled at `per_second`), in one statement shared by every
+    /// process on this database: `None` when taken, else how long until
+    /// one is back. A new bucket starts full.
+    async fn take_rate_token(
+        &self,
+        key: &str,
+        capacity: f64,
+        per_second: f64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<std::time::Duration>>;
+    /// Forgets buckets untouched since `idle_since` (full again by then,
+    /// so the same as none); returns how many.
+    async fn purge_rate_buckets(&self, idle_since: DateTime<Utc>) -> Result<u64>;
+    /// Gives up a claim whose call is not to be remembered, so a retry
+    /// runs again.
+    async fn release_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        request_digest: &[u8],
+    ) -> Result<()>;
 
     /// Tells every process watching this database that something changed
     /// (PostgreSQL `NOTIFY`); a no-op where one process is all there is.
@@ -283,8 +339,12 @@ pub trait Tx: Send {
         case: CaseId,
         at: DateTime<Utc>,
     ) -> Result<()>;
-    /// Failed credential checks of a customer since a moment.
-    async fn credential_failures_since(
+    /// Locks the customer's row and counts their failed credential checks
+    /// since a moment. The row lock is what serialises one customer's
+    /// checks across all their cases, so the count stays true until this
+    /// transaction ends: a caller that records a failure after reading it
+    /// cannot race another case's upload past the customer's allowance.
+    async fn lock_customer_failures(
         &mut self,
         customer: CustomerId,
         since: DateTime<Utc>,
@@ -335,14 +395,6 @@ pub trait Tx: Send {
     ) -> Result<()>;
     /// Ends a staff session.
     async fn revoke_staff_session(&mut self, token_digest: &[u8], at: DateTime<Utc>) -> Result<()>;
-    /// Keeps the first response of an idempotent call; a second one for the
-    /// same scope and key is a conflict.
-    async fn save_idempotent_response(
-        &mut self,
-        scope: &str,
-        key: &str,
-        response: &IdempotentResponse,
-    ) -> Result<()>;
     /// Forgets idempotency keys stored before `before`; returns how many.
     async fn purge_idempotency(&mut self, before: DateTime<Utc>) -> Result<u64>;
 }

@@ -29,9 +29,14 @@ impl PgStore {
     }
 
     /// Wraps an existing pool (tests get theirs from `#[sqlx::test]`) and
-    /// applies the migrations.
+    /// applies the migrations, if any is pending: a server running as a
+    /// role that may not create tables (see [`crate::pg_roles`]) opens a
+    /// migrated database without touching its schema.
     pub async fn from_pool(pool: PgPool, key: AuditKey) -> Result<Self> {
-        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        let migrator = sqlx::migrate!("migrations/postgres");
+        if crate::pg_roles::pending(&pool, &migrator).await? {
+            migrator.run(&pool).await?;
+        }
         Ok(Self {
             pool,
             key: Arc::new(key),
@@ -118,4 +123,18 @@ crate::search::search_queries! {
     db = sqlx::Postgres,
     explain = "EXPLAIN ",
     plan_column = "QUERY PLAN",
+}
+
+crate::idempotency::idempotency_queries! {
+    store = PgStore,
+}
+
+crate::buckets::bucket_queries! {
+    store = PgStore,
+    least = "LEAST",
+    greatest = "GREATEST",
+}
+
+crate::integrity::integrity_queries! {
+    store = PgStore,
 }

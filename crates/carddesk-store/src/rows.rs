@@ -434,10 +434,10 @@ impl TryFrom<StaffSessionRow> for StaffSessionRecord {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct IdempotencyRow {
-    request_digest: Vec<u8>,
-    status: i32,
-    response_sealed: Vec<u8>,
-    created_at: i64,
+    pub(crate) request_digest: Vec<u8>,
+    pub(crate) status: i32,
+    pub(crate) response_sealed: Vec<u8>,
+    pub(crate) created_at: i64,
 }
 
 impl TryFrom<IdempotencyRow> for IdempotentResponse {

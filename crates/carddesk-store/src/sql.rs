@@ -478,6 +478,60 @@ macro_rules! backend {
                 .map(IdempotentResponse::try_from)
                 .transpose()
             }
+
+            async fn claim_idempotency_key(
+                &self,
+                scope: &str,
+                key: &str,
+                request_digest: &[u8],
+                times: crate::ClaimTimes,
+            ) -> Result<crate::IdempotencyClaim> {
+                self.claim_key(scope, key, request_digest, times).await
+            }
+
+            async fn finish_idempotency_key(
+                &self,
+                scope: &str,
+                key: &str,
+                response: &IdempotentResponse,
+            ) -> Result<bool> {
+                self.finish_key(scope, key, response).await
+            }
+
+            async fn key_check(&self) -> Result<Option<Vec<u8>>> {
+                self.read_key_check().await
+            }
+
+            async fn audit_entry(&self, seq: Option<i64>) -> Result<Option<AuditRecord>> {
+                self.read_audit_entry(seq).await
+            }
+
+            async fn record_key_check(&self, digest: &[u8]) -> Result<Vec<u8>> {
+                self.write_key_check(digest).await
+            }
+
+            async fn take_rate_token(
+                &self,
+                key: &str,
+                capacity: f64,
+                per_second: f64,
+                now: DateTime<Utc>,
+            ) -> Result<Option<std::time::Duration>> {
+                self.take_token(key, capacity, per_second, now).await
+            }
+
+            async fn purge_rate_buckets(&self, idle_since: DateTime<Utc>) -> Result<u64> {
+                self.purge_buckets(idle_since).await
+            }
+
+            async fn release_idempotency_key(
+                &self,
+                scope: &str,
+                key: &str,
+                request_digest: &[u8],
+            ) -> Result<()> {
+                self.release_key(scope, key, request_digest).await
+            }
         }
 
         #[async_trait]
@@ -871,11 +925,15 @@ macro_rules! backend {
                 Ok(())
             }
 
-            async fn credential_failures_since(
+            async fn lock_customer_failures(
                 &mut self,
                 customer: CustomerId,
                 since: DateTime<Utc>,
             ) -> Result<u32> {
+                sqlx::query(concat!("SELECT id FROM customers WHERE id = $1", $lock))
+                    .bind(customer.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
                 let n: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM credential_failures WHERE customer_id = $1 AND at > $2",
                 )
@@ -1046,27 +1104,6 @@ macro_rules! backend {
                 )
                 .bind(micros(at))
                 .bind(token_digest)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
-            }
-
-            async fn save_idempotent_response(
-                &mut self,
-                scope: &str,
-                key: &str,
-                r: &IdempotentResponse,
-            ) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (scope, key, request_digest, status, \
-                     response_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(scope)
-                .bind(key)
-                .bind(&r.request_digest)
-                .bind(i32::from(r.status))
-                .bind(&r.response_sealed)
-                .bind(micros(r.created_at))
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())

@@ -99,3 +99,17 @@ crate::search::search_queries! {
     explain = "EXPLAIN QUERY PLAN ",
     plan_column = "detail",
 }
+
+crate::idempotency::idempotency_queries! {
+    store = SqliteStore,
+}
+
+crate::buckets::bucket_queries! {
+    store = SqliteStore,
+    least = "min",
+    greatest = "max",
+}
+
+crate::integrity::integrity_queries! {
+    store = SqliteStore,
+}

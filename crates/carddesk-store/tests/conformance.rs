@@ -1555,7 +1555,7 @@ async fn credential_failures_counted_since(store: &dyn Store) {
 
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
-        tx.credential_failures_since(customer, window_start)
+        tx.lock_customer_failures(customer, window_start)
             .await
             .expect("count"),
         0
@@ -1576,7 +1576,7 @@ async fn credential_failures_counted_since(store: &dyn Store) {
         .expect("record");
     // Counted inside the same transaction…
     assert_eq!(
-        tx.credential_failures_since(customer, window_start)
+        tx.lock_customer_failures(customer, window_start)
             .await
             .expect("count"),
         3
@@ -1586,31 +1586,31 @@ async fn credential_failures_counted_since(store: &dyn Store) {
     // …and after it.
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
-        tx.credential_failures_since(customer, window_start)
+        tx.lock_customer_failures(customer, window_start)
             .await
             .expect("count"),
         3
     );
     assert_eq!(
-        tx.credential_failures_since(customer, now - Duration::hours(3))
+        tx.lock_customer_failures(customer, now - Duration::hours(3))
             .await
             .expect("count"),
         2
     );
     assert_eq!(
-        tx.credential_failures_since(customer, at(0))
+        tx.lock_customer_failures(customer, at(0))
             .await
             .expect("count"),
         5
     );
     assert_eq!(
-        tx.credential_failures_since(other_card.customer_id, window_start)
+        tx.lock_customer_failures(other_card.customer_id, window_start)
             .await
             .expect("count"),
         1
     );
     assert_eq!(
-        tx.credential_failures_since(CustomerId(customer.0 + 100), window_start)
+        tx.lock_customer_failures(CustomerId(customer.0 + 100), window_start)
             .await
             .expect("count"),
         0

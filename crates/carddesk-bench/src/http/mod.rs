@@ -60,9 +60,13 @@ impl Server {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(carddesk_server::serve(
             listener,
-            AppState {
-                processor: processor.clone(),
-            },
+            // The load generator's customers all call from 127.0.0.1.
+            AppState::new(processor.clone()).with_customer_limits(
+                carddesk_server::customer::CustomerLimits {
+                    exempt_loopback: true,
+                    ..Default::default()
+                },
+            ),
             async move {
                 let _ = stopped.await;
             },

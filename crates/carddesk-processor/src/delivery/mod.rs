@@ -23,6 +23,7 @@
 //! `timeout`), never a gateway's response, which could echo the message.
 
 pub mod local;
+mod prompt;
 pub mod sms;
 pub mod speech;
 pub mod voice;
@@ -33,14 +34,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use carddesk_domain::case::CaseId;
-use carddesk_domain::{Actor, CaseState, StaffMember};
+use carddesk_domain::{Actor, CaseState};
 use carddesk_store::{OutboxChannel, OutboxMessage, OutboxSettlement, Outcome};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use secrecy::SecretString;
 use thiserror::Error;
 use tokio::sync::{broadcast, watch};
-use zeroize::Zeroizing;
 
 pub use http::{GatewayConfig, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 
@@ -566,68 +566,8 @@ async fn instruction_queued(events: &mut broadcast::Receiver<Event>) {
     }
 }
 
-fn open_body(keys: &crate::Keyring, sealed: &[u8]) -> Result<SecretString> {
+pub(crate) fn open_body(keys: &crate::Keyring, sealed: &[u8]) -> Result<SecretString> {
     let bytes = keys.open(Purpose::Instruction, sealed)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| ProcessorError::Sealed)?;
     Ok(SecretString::from(text.to_owned()))
-}
-
-impl Processor {
-    /// The voice prompt of a queued voice instruction, rendered as a WAV
-    /// file by `engine`, for an agent to play into the customer's call.
-    ///
-    /// The audio says the one-time code, so it is rendered on demand and
-    /// kept nowhere (not on disk, not in a cache), each rendering is
-    /// audited, and only while the code can still be used: the case waits
-    /// for the customer and the code has not run out.
-    pub async fn voice_prompt_audio(
-        &self,
-        staff: &StaffMember,
-        outbox_id: i64,
-        engine: &dyn speech::SpeechEngine,
-        origin: &str,
-    ) -> Result<Zeroizing<Vec<u8>>> {
-        let message = self
-            .store
-            .outbox_delivery(outbox_id)
-            .await?
-            .map(|d| d.message)
-            .filter(|m| m.message.channel == OutboxChannel::Voice)
-            .ok_or(ProcessorError::NotFound("voice instruction"))?;
-        let case_id = message.message.case_id;
-        let case = self
-            .store
-            .case(case_id)
-            .await?
-            .ok_or(ProcessorError::NotFound("case"))?
-            .case;
-        if case.state != CaseState::Instructed {
-            return Err(ProcessorError::CaseClosed);
-        }
-        if case.is_expired_at(self.clock.now()) {
-            return Err(ProcessorError::Expired);
-        }
-        let body = open_body(&self.keys, &message.message.body_sealed)?;
-        let audio = voice::render(engine, &message.message.language, &body)
-            .await
-            .map_err(|e| ProcessorError::Config(format!("speech engine {}: {e}", engine.name())))?
-            .1;
-        let mut tx = self.store.begin().await?;
-        append_audit(
-            tx.as_mut(),
-            &Actor::Staff(staff.clone()),
-            self.clock.now(),
-            "instruction.audio",
-            &format!("case:{}", case_id.0),
-            origin,
-            Outcome::Success,
-            format!(
-                "voice prompt (outbox {outbox_id}) rendered by {}",
-                engine.name()
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(audio)
-    }
 }

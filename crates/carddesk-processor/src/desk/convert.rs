@@ -126,7 +126,9 @@ pub fn event(e: &Event) -> wire::DeskEvent {
             card_id: card_id.0,
             status: status.into(),
         },
-        Event::InstructionQueued { case_id, outbox_id } => wire::DeskEvent::Instruction {
+        Event::InstructionQueued {
+            case_id, outbox_id, ..
+        } => wire::DeskEvent::Instruction {
             case_id: case_id.0,
             outbox_id,
         },

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use carddesk_domain::StaffMember;
 use carddesk_wire as wire;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
@@ -20,20 +21,34 @@ use crate::Result;
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 
 impl LocalDesk {
-    pub(super) async fn watch(
+    /// [`wire::Desk::events`], with who watches: a transport that numbers
+    /// and replays events itself (the server's event log) must ask
+    /// [`crate::Event::audible_to`] of this member of staff for each one,
+    /// as this stream does.
+    pub async fn watch_as(
         &self,
         token: &wire::Token,
         filter: wire::EventFilter,
-    ) -> Result<wire::EventStream> {
+    ) -> wire::DeskResult<(StaffMember, wire::EventStream)> {
+        super::answer(self.watch(token, filter).await)
+    }
+
+    async fn watch(
+        &self,
+        token: &wire::Token,
+        filter: wire::EventFilter,
+    ) -> Result<(StaffMember, wire::EventStream)> {
         // Listening before the session is checked, so a sign-out between
         // the check and the first poll is still heard.
         let sign_outs = self.processor.sign_outs();
-        self.authorize(token, super::access::Action::WatchEvents, "events")
+        let staff = self
+            .authorize(token, super::access::Action::WatchEvents, "events")
             .await?;
         let receiver = self.processor.events().subscribe();
         let state = Watch {
             desk: self.clone(),
             digest: self.processor.session_digest(token),
+            staff: staff.clone(),
             receiver,
             sign_outs,
             filter,
@@ -42,7 +57,7 @@ impl LocalDesk {
                 SESSION_CHECK,
             ),
         };
-        Ok(Box::pin(futures::stream::unfold(state, next_event)))
+        Ok((staff, Box::pin(futures::stream::unfold(state, next_event))))
     }
 }
 
@@ -50,6 +65,8 @@ struct Watch {
     desk: LocalDesk,
     /// The session's keyed hash (the token itself is not kept).
     digest: Vec<u8>,
+    /// Who watches: they hear only what they may see.
+    staff: StaffMember,
     receiver: Receiver<crate::Event>,
     sign_outs: Receiver<Vec<u8>>,
     filter: wire::EventFilter,
@@ -86,12 +103,13 @@ async fn next_event(mut w: Watch) -> Option<(wire::DeskEvent, Watch)> {
                 Err(RecvError::Closed) => return None,
             },
             received = w.receiver.recv() => match received {
-                Ok(event) => {
+                Ok(event) if event.audible_to(&w.staff) => {
                     let event = convert::event(&event);
                     if w.filter.admits(&event) {
                         return Some((event, w));
                     }
                 }
+                Ok(_) => {}
                 // The watcher fell behind: tell it to re-read rather than
                 // pretend nothing was missed.
                 Err(RecvError::Lagged(_)) => return Some((wire::DeskEvent::Resync, w)),

@@ -220,6 +220,6 @@ impl Desk for LocalDesk {
         token: &Token,
         filter: wire::EventFilter,
     ) -> DeskResult<wire::EventStream> {
-        answer(self.watch(token, filter).await)
+        Ok(self.watch_as(token, filter).await?.1)
     }
 }

@@ -12,6 +12,7 @@ mod session;
 mod supervisor;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -20,12 +21,25 @@ use carddesk_wire::routes;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 use crate::AppState;
+use crate::limits::{Buckets, RateLimiter, SignInLimits};
 
 /// The agent API's routes (without the live events), under
-/// [`routes::PREFIX`].
-pub fn routes() -> Router<AppState> {
+/// [`routes::PREFIX`], sign-ins limited per address by `sign_in`.
+pub fn routes(sign_in: SignInLimits, buckets: &Buckets) -> Router<AppState> {
+    let sign_ins = Arc::new(RateLimiter::new(
+        "staff:sign-in",
+        sign_in.address_burst,
+        sign_in.address_per_minute,
+        buckets,
+    ));
     Router::new()
-        .route(routes::SIGN_IN, post(session::sign_in))
+        .route(
+            routes::SIGN_IN,
+            post(session::sign_in).route_layer(axum::middleware::from_fn_with_state(
+                sign_ins,
+                crate::limits::per_address,
+            )),
+        )
         .route(routes::SIGN_OUT, post(session::sign_out))
         .route(routes::ME, get(session::me))
         .route(routes::SEARCH, post(customers::search))
@@ -81,7 +95,7 @@ impl utoipa::IntoResponses for Refused {
                 "5XX".to_owned(),
                 RefOr::T(
                     ResponseBuilder::new()
-                        .description("failed inside (`internal`), in the common shape")
+                        .description("failed inside (`internal`), or `unavailable` (503, with `Retry-After`): the server is at its limits or the database is away; in the common shape")
                         .content("application/json", body())
                         .build(),
                 ),

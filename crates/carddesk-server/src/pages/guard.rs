@@ -1,9 +1,7 @@
 //! What stands between a phone browser and the processor: cookies, the CSRF
 //! token, the rate limits and the security headers every page carries.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -17,6 +15,7 @@ use subtle::ConstantTimeEq;
 
 use super::i18n::Lang;
 use crate::AppState;
+use crate::limits::{Buckets, RateLimiter};
 
 /// The browser-binding cookie: a random value the CSRF token is bound to
 /// before (and after) the customer has a session.
@@ -64,72 +63,6 @@ impl Default for PageLimits {
     }
 }
 
-/// A token bucket per key, in memory.
-///
-/// One process keeps its own buckets. With several server instances behind
-/// a balancer each keeps its own, so the limits multiply by the instance
-/// count; the buckets will move to the shared database (or the balancer)
-/// when the server runs as many instances.
-#[derive(Debug)]
-pub struct RateLimiter {
-    capacity: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-/// Buckets kept before full ones are swept out.
-const MAX_BUCKETS: usize = 10_000;
-
-impl RateLimiter {
-    /// `burst` requests at once, refilled at `per_minute`.
-    pub fn new(burst: u32, per_minute: u32) -> Self {
-        Self {
-            capacity: f64::from(burst.max(1)),
-            per_second: f64::from(per_minute.max(1)) / 60.0,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes a token for `key`, or says how long until one is back.
-    pub fn take(&self, key: &str) -> Result<(), Duration> {
-        self.take_at(key, Instant::now())
-    }
-
-    fn take_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key) {
-            // A bucket that has refilled is the same as no bucket.
-            let (capacity, rate) = (self.capacity, self.per_second);
-            buckets
-                .retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < capacity);
-        }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: self.capacity,
-            at: now,
-        });
-        let refilled = now.duration_since(bucket.at).as_secs_f64() * self.per_second;
-        bucket.tokens = (bucket.tokens + refilled).min(self.capacity);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / self.per_second,
-            ))
-        }
-    }
-}
-
 /// The pages' shared guards, one set per router.
 #[derive(Debug)]
 pub struct Guards {
@@ -140,11 +73,21 @@ pub struct Guards {
 }
 
 impl Guards {
-    /// Guards with these limits.
-    pub fn new(limits: PageLimits) -> Self {
+    /// Guards with these limits, their buckets in `buckets`.
+    pub fn new(limits: PageLimits, buckets: &Buckets) -> Self {
         Self {
-            address: RateLimiter::new(limits.address_burst, limits.address_per_minute),
-            case: RateLimiter::new(limits.case_burst, limits.case_per_minute),
+            address: RateLimiter::new(
+                "pages:addr",
+                limits.address_burst,
+                limits.address_per_minute,
+                buckets,
+            ),
+            case: RateLimiter::new(
+                "pages:case",
+                limits.case_burst,
+                limits.case_per_minute,
+                buckets,
+            ),
         }
     }
 }
@@ -238,7 +181,7 @@ impl FromRequestParts<AppState> for Ctx {
             .extensions
             .get::<Arc<Guards>>()
             .cloned()
-            .unwrap_or_else(|| Arc::new(Guards::new(PageLimits::default())));
+            .unwrap_or_else(|| Arc::new(Guards::new(PageLimits::default(), &Buckets::Memory)));
         Ok(Self {
             lang,
             chosen_lang,
@@ -371,32 +314,6 @@ fn random_hex(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_bucket_empties_and_refills() {
-        let limiter = RateLimiter::new(2, 60);
-        let t0 = Instant::now();
-        assert!(limiter.take_at("a", t0).is_ok());
-        assert!(limiter.take_at("a", t0).is_ok());
-        let wait = limiter.take_at("a", t0).expect_err("empty");
-        assert!(wait <= Duration::from_secs(1), "{wait:?}");
-        assert!(limiter.take_at("b", t0).is_ok(), "keys are apart");
-        assert!(limiter.take_at("a", t0 + Duration::from_secs(1)).is_ok());
-    }
-
-    #[test]
-    fn full_buckets_are_swept_when_many() {
-        let limiter = RateLimiter::new(1, 60);
-        let t0 = Instant::now();
-        for i in 0..MAX_BUCKETS {
-            limiter.take_at(&i.to_string(), t0).expect("first");
-        }
-        limiter
-            .take_at("new", t0 + Duration::from_secs(5))
-            .expect("first");
-        let kept = limiter.buckets.lock().expect("lock").len();
-        assert_eq!(kept, 1, "refilled buckets are dropped");
-    }
 
     #[test]
     fn csrf_tokens_are_bound_to_browser_and_session() {

@@ -39,7 +39,6 @@ use sha2::{Digest, Sha256};
 
 pub use guard::PageLimits;
 // The customer API limits with the same buckets.
-pub(crate) use guard::RateLimiter;
 use guard::{Ctx, Guards};
 use i18n::{Lang, Texts};
 
@@ -59,14 +58,8 @@ static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
     format!("/u/static/pages.css?v={}", &hex::encode(digest)[..12])
 });
 
-/// The pages' routes, with the default [`PageLimits`].
-pub fn routes() -> Router<AppState> {
-    routes_with(PageLimits::default())
-}
-
-/// The pages' routes with the given limits. Each router has its own rate
-/// limiter.
-pub fn routes_with(limits: PageLimits) -> Router<AppState> {
+/// The pages' routes with the given limits, their buckets in `buckets`.
+pub fn routes_with(limits: PageLimits, buckets: &crate::limits::Buckets) -> Router<AppState> {
     Router::new()
         .route("/u", get(start_page).post(start_submit))
         .route("/u/", get(|| async { Redirect::to("/u") }))
@@ -76,7 +69,7 @@ pub fn routes_with(limits: PageLimits) -> Router<AppState> {
         .route("/u/result", get(result_page))
         .route("/u/static/pages.css", get(stylesheet))
         .route("/u/{code}", get(link_page).post(link_submit))
-        .layer(Extension(Arc::new(Guards::new(limits))))
+        .layer(Extension(Arc::new(Guards::new(limits, buckets))))
         .layer(DefaultBodyLimit::max(MAX_FORM))
         .layer(middleware::from_fn(guard::security_headers))
 }
@@ -362,8 +355,13 @@ struct DetailsForm {
 
 /// The checks every POST passes first: the client address's rate limit,
 /// then the CSRF token. `Some` is the refusal to answer with.
-fn post_refusal(s: &AppState, ctx: &Ctx, here: &str, csrf: &str) -> Option<Response> {
-    if let Err(wait) = ctx.guards.address.take(&format!("addr:{}", ctx.origin)) {
+async fn post_refusal(s: &AppState, ctx: &Ctx, here: &str, csrf: &str) -> Option<Response> {
+    if let Err(wait) = ctx
+        .guards
+        .address
+        .take(&format!("addr:{}", ctx.origin))
+        .await
+    {
         return Some(rate_limited(ctx, here, wait));
     }
     if !ctx.csrf_ok(s.processor.keys(), csrf) {
@@ -424,7 +422,7 @@ async fn start_submit(
         Ok(f) => f,
         Err(rejection) => return bad_form(&ctx, "/u", &rejection),
     };
-    if let Some(response) = post_refusal(&s, &ctx, "/u", &form.csrf) {
+    if let Some(response) = post_refusal(&s, &ctx, "/u", &form.csrf).await {
         return response;
     }
     let code = form.code.as_ref().map(|c| c.expose_secret().trim());
@@ -486,7 +484,7 @@ async fn link_submit(
         Ok(f) => f,
         Err(rejection) => return bad_form(&ctx, &here, &rejection),
     };
-    if let Some(response) = post_refusal(&s, &ctx, &here, &form.csrf) {
+    if let Some(response) = post_refusal(&s, &ctx, &here, &form.csrf).await {
         return response;
     }
     open_code(&s, &ctx, &code, &here).await
@@ -610,7 +608,7 @@ async fn details_submit(
         Ok(f) => f,
         Err(rejection) => return bad_form(&ctx, HERE, &rejection),
     };
-    if let Some(response) = post_refusal(&s, &ctx, HERE, &form.csrf) {
+    if let Some(response) = post_refusal(&s, &ctx, HERE, &form.csrf).await {
         return response;
     }
     let Some(token) = ctx.session.clone() else {
@@ -623,7 +621,7 @@ async fn details_submit(
             .keys()
             .digest(Purpose::Session, token.expose_secret().as_bytes()),
     );
-    if let Err(wait) = ctx.guards.case.take(&format!("case:{case_key}")) {
+    if let Err(wait) = ctx.guards.case.take(&format!("case:{case_key}")).await {
         return rate_limited(&ctx, HERE, wait);
     }
 

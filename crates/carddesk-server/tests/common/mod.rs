@@ -203,6 +203,22 @@ pub struct TestApp {
 /// Builds the processor on a manual clock, binds 127.0.0.1:0 and runs
 /// `carddesk_server::serve` in a task.
 pub async fn spawn_app(store: Arc<dyn Store>, keys: Arc<Keyring>, raw: RawDb) -> TestApp {
+    spawn_app_with(
+        store,
+        keys,
+        raw,
+        carddesk_server::overload::Limits::default(),
+    )
+    .await
+}
+
+/// [`spawn_app`] under `limits` on work.
+pub async fn spawn_app_with(
+    store: Arc<dyn Store>,
+    keys: Arc<Keyring>,
+    raw: RawDb,
+    limits: carddesk_server::overload::Limits,
+) -> TestApp {
     let clock = Arc::new(ManualClock::new(start()));
     let processor = Processor::new(
         store.clone(),
@@ -219,9 +235,19 @@ pub async fn spawn_app(store: Arc<dyn Store>, keys: Arc<Keyring>, raw: RawDb) ->
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(carddesk_server::serve(
         listener,
-        AppState {
-            processor: processor.clone(),
-        },
+        // Every test customer calls from 127.0.0.1: exempt it from the
+        // per-address limit, as a load generator would be (the limits
+        // themselves are tested in customer_limits.rs).
+        AppState::new(processor.clone())
+            .with_limits(limits)
+            .with_customer_limits(carddesk_server::customer::CustomerLimits {
+                exempt_loopback: true,
+                ..Default::default()
+            })
+            .with_sign_in_limits(carddesk_server::limits::SignInLimits {
+                address_burst: 100_000,
+                address_per_minute: 100_000,
+            }),
         async move {
             let _ = rx.await;
         },

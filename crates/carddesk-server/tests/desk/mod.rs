@@ -4,4 +4,5 @@
 mod access;
 mod flow;
 mod harness;
+mod privacy;
 mod search;

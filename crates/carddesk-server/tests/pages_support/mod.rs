@@ -112,9 +112,7 @@ impl Bank {
         let processor = Processor::new(store.clone(), keys.clone(), config, clock.clone())
             .await
             .expect("processor starts");
-        let state = AppState {
-            processor: processor.clone(),
-        };
+        let state = AppState::new(processor.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         match router {
             None => {
