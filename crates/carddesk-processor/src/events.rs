@@ -62,6 +62,8 @@ pub struct Events {
     /// Dropped with the last clone of these events, which ends the task
     /// relaying notifications in (and so closes its database connection).
     _alive: Option<Arc<tokio::sync::watch::Sender<()>>>,
+    /// What this process did, counted as it is sent.
+    tally: Arc<crate::tally::Tally>,
 }
 
 impl Events {
@@ -71,6 +73,7 @@ impl Events {
             sender: broadcast::channel(capacity).0,
             relay: None,
             _alive: None,
+            tally: Arc::default(),
         }
     }
 
@@ -134,7 +137,13 @@ impl Events {
         self.sender.subscribe()
     }
 
+    /// What this process has done (see [`crate::tally`]).
+    pub fn tally(&self) -> &crate::tally::Tally {
+        &self.tally
+    }
+
     pub(crate) fn send_all(&self, events: Vec<Event>) {
+        self.tally.events(&events);
         if let Some(relay) = &self.relay {
             let _ = relay.send(events);
             return;

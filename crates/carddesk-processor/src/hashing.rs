@@ -34,6 +34,8 @@ pub(crate) struct Hashing {
     customers: Arc<Semaphore>,
     /// Staff checks holding or waiting for a permit.
     staff_in_line: Arc<AtomicUsize>,
+    /// Customer checks holding or waiting for a permit.
+    customers_in_line: Arc<AtomicUsize>,
 }
 
 impl Hashing {
@@ -46,6 +48,7 @@ impl Hashing {
             staff: Arc::new(Semaphore::new(1)),
             customers: Arc::new(Semaphore::new(cores)),
             staff_in_line: Arc::new(AtomicUsize::new(0)),
+            customers_in_line: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -56,8 +59,11 @@ impl Hashing {
         check: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
         let _in_line = match budget {
-            Budget::Staff => Some(self.join_staff_line()?),
-            Budget::Customer => None,
+            Budget::Staff => self.join_staff_line()?,
+            Budget::Customer => {
+                self.customers_in_line.fetch_add(1, Ordering::SeqCst);
+                InLine(self.customers_in_line.clone())
+            }
         };
         let semaphore = match budget {
             Budget::Staff => &self.staff,
@@ -70,6 +76,15 @@ impl Hashing {
         tokio::task::spawn_blocking(check)
             .await
             .map_err(|_| ProcessorError::Config("credential check task failed".to_owned()))
+    }
+
+    /// Checks in line (running or waiting), staff's and customers': the
+    /// hashing queue's depth.
+    pub(crate) fn in_line(&self) -> (usize, usize) {
+        (
+            self.staff_in_line.load(Ordering::SeqCst),
+            self.customers_in_line.load(Ordering::SeqCst),
+        )
     }
 
     /// A place in the staff line, or `Busy` when it is full. The count is

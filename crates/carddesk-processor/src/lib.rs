@@ -31,6 +31,7 @@ pub mod keyring;
 pub mod passwords;
 pub mod search;
 pub mod staff;
+pub mod tally;
 mod unfreeze;
 
 use std::sync::Arc;
@@ -152,6 +153,12 @@ impl Processor {
     /// The configuration.
     pub fn config(&self) -> &ProcessorConfig {
         &self.config
+    }
+
+    /// Credential checks in line for the hashing threads, running or
+    /// waiting: (staff sign-ins, customers' verifications).
+    pub fn hashing_in_line(&self) -> (usize, usize) {
+        self.hashing.in_line()
     }
 
     /// The event stream.

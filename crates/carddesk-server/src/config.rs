@@ -72,7 +72,7 @@ const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Set
 }
 
 /// Every setting, with its environment variable and flag.
-pub const SETTINGS: [Setting; 13] = [
+pub const SETTINGS: [Setting; 14] = [
     setting("database_url", "DATABASE_URL", "--database-url"),
     setting("key_file", "CARDDESK_KEY_FILE", "--key-file"),
     setting("listen", "CARDDESK_LISTEN", "--listen"),
@@ -113,6 +113,11 @@ pub const SETTINGS: [Setting; 13] = [
         "audit_anchor_file",
         "CARDDESK_AUDIT_ANCHOR_FILE",
         "--audit-anchor-file",
+    ),
+    setting(
+        "metrics_listen",
+        "CARDDESK_METRICS_LISTEN",
+        "--metrics-listen",
     ),
 ];
 
@@ -164,6 +169,11 @@ pub struct ServerConfig {
     /// a tail cut from the log is found. Unset, no checkpoints.
     #[serde(default)]
     pub audit_anchor_file: Option<PathBuf>,
+    /// An address of its own for Prometheus' `/metrics` (an operations
+    /// network). Unset, `/metrics` answers on the main address to loopback
+    /// clients only.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// A boolean from the file (`true`) or from the environment or a flag,
@@ -303,6 +313,8 @@ pub struct Overrides {
     pub trusted_proxies: Option<String>,
     /// `--audit-anchor-file`.
     pub audit_anchor_file: Option<PathBuf>,
+    /// `--metrics-listen`.
+    pub metrics_listen: Option<String>,
 }
 
 impl Overrides {
@@ -327,6 +339,7 @@ impl Overrides {
             ),
             ("trusted_proxies", self.trusted_proxies.clone()),
             ("audit_anchor_file", path(&self.audit_anchor_file)),
+            ("metrics_listen", self.metrics_listen.clone()),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|v| (key, v)))

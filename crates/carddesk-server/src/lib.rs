@@ -21,9 +21,11 @@ pub mod health;
 pub mod idempotency;
 pub mod limits;
 pub mod live;
+pub mod metrics;
 pub mod openapi;
 pub mod overload;
 pub mod pages;
+pub mod request_id;
 pub mod schedule;
 
 use std::future::Future;
@@ -49,12 +51,15 @@ pub struct AppState {
     pub sign_in_limits: limits::SignInLimits,
     /// The proxies whose `X-Forwarded-For` is believed (see [`forwarded`]).
     pub trusted_proxies: std::sync::Arc<forwarded::TrustedProxies>,
+    /// What `/metrics` reports (see [`metrics`]).
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 impl AppState {
     /// The processor, under the default limits, trusting no proxy.
     pub fn new(processor: Processor) -> Self {
         Self {
+            metrics: std::sync::Arc::new(metrics::Metrics::new(processor.clone())),
             processor,
             limits: overload::Limits::default(),
             customer_limits: customer::CustomerLimits::default(),
@@ -147,6 +152,10 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bo
     Router::new()
         .merge(limited)
         .merge(health::routes())
+        .route(
+            "/metrics",
+            axum::routing::get(metrics::exposition_to_loopback),
+        )
         .fallback(|| async {
             error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -160,6 +169,10 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bo
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Https(https)))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::record,
+        ))
         // Outermost but tracing: everything inside sees the resolved
         // client address.
         .layer(axum::middleware::from_fn_with_state(
@@ -175,9 +188,15 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bo
                     .extensions()
                     .get::<MatchedPath>()
                     .map_or("(no route)", MatchedPath::as_str);
-                tracing::info_span!("request", method = %req.method(), route = %route)
+                let id = req
+                    .extensions()
+                    .get::<request_id::RequestId>()
+                    .map_or("", |id| id.0.as_str());
+                tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
             }),
         )
+        // Outside the trace layer, so its span knows the id.
+        .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(state)
 }
 

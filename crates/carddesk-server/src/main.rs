@@ -85,6 +85,11 @@ enum Command {
         /// the audit chain's head to; also `CARDDESK_AUDIT_ANCHOR_FILE`.
         #[arg(long, value_name = "PATH")]
         audit_anchor_file: Option<PathBuf>,
+        /// An address of its own for Prometheus' `/metrics`; also
+        /// `CARDDESK_METRICS_LISTEN` [default: the main address, loopback
+        /// clients only].
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<String>,
         /// Load and check the configuration, print it (secrets redacted)
         /// and exit.
         #[arg(long)]
@@ -146,6 +151,7 @@ impl Cli {
             allow_plain_http_gateways,
             trusted_proxies,
             audit_anchor_file,
+            metrics_listen,
             ..
         } = &self.command
         {
@@ -161,6 +167,7 @@ impl Cli {
             out.allow_plain_http_gateways = allow_plain_http_gateways.then_some(true);
             out.trusted_proxies.clone_from(trusted_proxies);
             out.audit_anchor_file.clone_from(audit_anchor_file);
+            out.metrics_listen.clone_from(metrics_listen);
         }
         out
     }
@@ -168,11 +175,7 @@ impl Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logs();
     let cli = Cli::parse();
     let settings = ServerConfig::load(cli.config.as_deref(), &cli.overrides())?;
     if let Command::Serve {
@@ -280,6 +283,14 @@ async fn main() -> anyhow::Result<()> {
             let delivery = tokio::spawn(async move { worker.run(stopped).await });
             tokio::spawn(forget_idempotency_keys(processor.clone()));
             let state = AppState::new(processor).trusting(settings.trusted_proxies());
+            if let Some(addr) = settings.metrics_listen {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listen for metrics on {addr}"))?;
+                let routes = carddesk_server::metrics::listener_routes(state.metrics.clone());
+                tracing::info!(%addr, "serving /metrics");
+                tokio::spawn(async move { axum::serve(listener, routes).await });
+            }
             let shutdown = async move {
                 let _ = tokio::signal::ctrl_c().await;
                 let _ = stop_delivery.send(true);
@@ -356,5 +367,33 @@ async fn forget_idempotency_keys(processor: Processor) {
             Ok(n) => tracing::debug!(purged = n, "forgot expired idempotency keys"),
             Err(e) => tracing::warn!(error = %e, "could not forget expired idempotency keys"),
         }
+    }
+}
+
+/// Logs as JSON lines (each with its span's route and request id) when
+/// stdout is not a terminal, or when `CARDDESK_LOG_FORMAT=json`; as text,
+/// coloured, on a terminal or with `CARDDESK_LOG_FORMAT=text`.
+fn init_logs() {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
+    let json = match std::env::var("CARDDESK_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") => false,
+        _ => !terminal,
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    if json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_ansi(terminal)
+            .with_env_filter(filter)
+            .init();
     }
 }

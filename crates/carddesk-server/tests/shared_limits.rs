@@ -203,3 +203,21 @@ async fn sign_ins_are_limited_per_address_over_two_servers(pool: PgPool) {
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(guess(a.clone(), "203.0.113.77", 0).await.status(), 401);
 }
+
+/// `/metrics` on the main address is for loopback clients: one a trusted
+/// proxy on this host forwards is not one.
+#[sqlx::test(migrations = false)]
+async fn metrics_are_not_for_forwarded_clients(pool: PgPool) {
+    let keys = Arc::new(Keyring::generate());
+    let (a, _, _a) = server(&pool, &keys, "127.0.0.1").await;
+    let client = reqwest::Client::new();
+    let scrape = |forwarded: Option<&'static str>| {
+        let mut request = client.get(format!("{a}/metrics"));
+        if let Some(from) = forwarded {
+            request = request.header("x-forwarded-for", from);
+        }
+        async move { request.send().await.expect("send").status().as_u16() }
+    };
+    assert_eq!(scrape(None).await, 200);
+    assert_eq!(scrape(Some("198.51.100.1")).await, 404);
+}

@@ -162,6 +162,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn policy(&self) -> Result<Vec<PolicyRule>>;
     /// Number of rows of customers and of cards, for reports.
     async fn counts(&self) -> Result<(i64, i64)>;
+    /// The connection pool's use: (connections open, of them idle).
+    fn pool_use(&self) -> (u32, usize);
     /// The keyed hash naming the master key this database's secrets are
     /// sealed under, once one has been recorded.
     async fn key_check(&self) -> Result<Option<Vec<u8>>>;

@@ -498,6 +498,10 @@ macro_rules! backend {
                 self.finish_key(scope, key, response).await
             }
 
+            fn pool_use(&self) -> (u32, usize) {
+                (self.pool.size(), self.pool.num_idle())
+            }
+
             async fn key_check(&self) -> Result<Option<Vec<u8>>> {
                 self.read_key_check().await
             }

@@ -450,6 +450,16 @@ impl DeliveryWorker {
             .await?;
         }
         tx.commit().await?;
+        let tallied = match (&settlement, held) {
+            (_, false) => "lost",
+            (OutboxSettlement::Sent { .. }, true) => "sent",
+            (OutboxSettlement::Retry { .. }, true) => "retry",
+            (OutboxSettlement::Failed { .. }, true) => "failed",
+        };
+        processor
+            .events()
+            .tally()
+            .delivery(channel.as_str(), tallied);
 
         let mut counts = DeliveryCounts::default();
         let fields = (message.id, message.message.case_id.0, channel.as_str());
