@@ -90,6 +90,7 @@ impl ProcessorError {
             ProcessorError::Forbidden | ProcessorError::NotCaseHolder => "forbidden",
             ProcessorError::Unauthenticated => "unauthenticated",
             ProcessorError::Busy => "unavailable",
+            ProcessorError::Store(e) if e.is_unavailable() => "unavailable",
             ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
                 "internal"
             }

@@ -51,6 +51,10 @@ pub enum Event {
         /// Whose case it is, as an actor label (`agent:alice`).
         holder: String,
     },
+    /// Events from other processes may have been missed (the relay lost
+    /// its database connection for a while): watchers re-read what they
+    /// show. Never sent between processes.
+    Missed,
 }
 
 /// The sending side, shared by the processor.
@@ -95,6 +99,10 @@ impl Events {
                     _ = stopped.changed() => None,
                 };
                 let Some(payload) = payload else { return };
+                if payload == carddesk_store::LISTEN_GAP {
+                    let _ = local.send(Event::Missed);
+                    continue;
+                }
                 match Event::decode(&payload) {
                     Some(event) => {
                         let _ = local.send(event);
@@ -188,6 +196,7 @@ impl Event {
                 outbox_id,
                 holder,
             } => format!("outbox:{}:{outbox_id}:{holder}", case_id.0),
+            Event::Missed => carddesk_store::LISTEN_GAP.to_owned(),
         }
     }
 

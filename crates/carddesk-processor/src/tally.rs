@@ -37,7 +37,7 @@ impl Tally {
                 Event::AttemptFailed { .. } => {
                     self.attempts_failed.fetch_add(1, Ordering::Relaxed);
                 }
-                Event::CardChanged { .. } | Event::InstructionQueued { .. } => {}
+                Event::CardChanged { .. } | Event::InstructionQueued { .. } | Event::Missed => {}
             }
         }
     }

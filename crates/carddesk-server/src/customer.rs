@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Extension, Json, Router};
 use carddesk_domain::customer::IdDocument;
 use carddesk_processor::{CredentialUpload, ProcessorError, Purpose, VerifyOutcome};
@@ -105,7 +105,7 @@ pub fn routes_with(limits: CustomerLimits, buckets: &Buckets) -> Router<AppState
     let limiters = Arc::new(Limiters::new(limits, buckets));
     Router::new()
         .route("/unfreeze-requests", post(request))
-        .route("/challenge", get(challenge))
+        .route("/challenge", post(challenge))
         .route("/verification", post(verify))
         .route_layer(middleware::from_fn_with_state(
             limiters.clone(),
@@ -201,7 +201,7 @@ struct ChallengeDto {
     card_last_four: String,
 }
 
-#[utoipa::path(get, path = "/api/customer/challenge", security(("bearer" = [])), responses((status = 200, description = "what to provide", body = ChallengeDto), (status = 429, description = "rate-limited per client address or per case: retry after `Retry-After` seconds", body = crate::error::ErrorBody, headers(("Retry-After" = u64, description = "seconds until a retry can succeed"))), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/customer/challenge", security(("bearer" = [])), responses((status = 200, description = "what to provide (asking moves the case to challenged: a POST, so that no GET writes)", body = ChallengeDto), (status = 429, description = "rate-limited per client address or per case: retry after `Retry-After` seconds", body = crate::error::ErrorBody, headers(("Retry-After" = u64, description = "seconds until a retry can succeed"))), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn challenge(
     State(s): State<AppState>,
     Origin(origin): Origin,

@@ -540,7 +540,7 @@ async fn customer_edges(app: &TestApp) {
         .error(400, "invalid_input");
 
     // The case is as it was: no attempt counted, still challenged.
-    let challenge = app.get("/api/customer/challenge", s).await.ok();
+    let challenge = app.post_empty("/api/customer/challenge", s).await.ok();
     assert_eq!(challenge["attempts_left"], 3);
     assert_eq!(app.case(case).await.case.failed_attempts, 0);
     assert_eq!(app.case(waiting).await.case.state, CaseState::Instructed);
@@ -738,7 +738,7 @@ async fn another_cases_session(app: &TestApp) {
     .error(401, "verification_failed");
     // My session sees my case only.
     let challenge = app
-        .get("/api/customer/challenge", Some(&my_session))
+        .post_empty("/api/customer/challenge", Some(&my_session))
         .await
         .ok();
     assert_eq!(challenge["card_last_four"], mine.cards[0].number[12..]);
@@ -802,7 +802,7 @@ async fn another_cases_session(app: &TestApp) {
         .await
         .ok();
     let their_session = opened["session_token"].as_str().expect("session");
-    app.get("/api/customer/challenge", Some(their_session))
+    app.post_empty("/api/customer/challenge", Some(their_session))
         .await
         .ok();
     app.post(

@@ -136,7 +136,9 @@ async fn customer(app: Arc<TestApp>, person: Person, code: String, plan: Plan) -
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let challenge = app.get("/api/customer/challenge", Some(&session)).await;
+    let challenge = app
+        .post_empty("/api/customer/challenge", Some(&session))
+        .await;
     let upload = match plan {
         Plan::Right | Plan::RightTwice => person.right(),
         Plan::WrongId => person.wrong_id(),

@@ -84,7 +84,7 @@ impl Customer {
     async fn challenge(&self, session: &str) -> Answer {
         self.send(
             self.client
-                .get(format!("{}/api/customer/challenge", self.base))
+                .post(format!("{}/api/customer/challenge", self.base))
                 .bearer_auth(session),
         )
         .await

@@ -162,7 +162,7 @@ async fn whole_flow(app: &TestApp) {
     assert_eq!(app.case(case).await.case.state, CaseState::Requested);
 
     let challenge = app
-        .get("/api/customer/challenge", Some(&session))
+        .post_empty("/api/customer/challenge", Some(&session))
         .await
         .ok();
     assert_eq!(
@@ -357,7 +357,7 @@ async fn locked_after_wrong_credentials(app: &TestApp) {
         wrong_password.text()
     );
     assert_eq!(
-        app.get("/api/customer/challenge", Some(&session))
+        app.post_empty("/api/customer/challenge", Some(&session))
             .await
             .ok()["attempts_left"],
         1
@@ -475,7 +475,7 @@ async fn expiry(app: &TestApp) {
     assert_eq!(app.raw.count("FROM credential_failures").await, 0);
     assert_eq!(app.raw.count("FROM card_transitions").await, 0);
     // Once expired, it stays so.
-    app.get("/api/customer/challenge", Some(&session))
+    app.post_empty("/api/customer/challenge", Some(&session))
         .await
         .error(409, "case_closed");
 }
@@ -759,10 +759,10 @@ async fn tokens(app: &TestApp) {
     assert_eq!(app.raw.snapshot().await, before);
 
     // A customer's API wants a customer's session, not a staff one.
-    app.get("/api/customer/challenge", None)
+    app.post_empty("/api/customer/challenge", None)
         .await
         .error(401, "unauthenticated");
-    app.get("/api/customer/challenge", Some(&agent))
+    app.post_empty("/api/customer/challenge", Some(&agent))
         .await
         .error(401, "unauthenticated");
     app.post("/api/customer/verification", Some(&agent), &person.right())

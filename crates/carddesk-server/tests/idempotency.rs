@@ -320,7 +320,7 @@ async fn customer_retries(app: &TestApp) {
         .error(422, "idempotency_key_reused");
     assert_eq!(app.case(case).await.case.state, CaseState::Requested);
 
-    app.get("/api/customer/challenge", Some(&session))
+    app.post_empty("/api/customer/challenge", Some(&session))
         .await
         .ok();
     let verify = "/api/customer/verification";

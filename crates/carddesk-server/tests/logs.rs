@@ -193,7 +193,7 @@ async fn logs_hold_no_secret(app: &TestApp) {
         .await;
         secrets.push(("session token".into(), session.clone()));
         sessions.push(session.clone());
-        app.get("/api/customer/challenge", Some(&session))
+        app.post_empty("/api/customer/challenge", Some(&session))
             .await
             .ok();
         // A wrong upload, a mistyped one, a malformed one, the right one.
@@ -226,7 +226,8 @@ async fn logs_hold_no_secret(app: &TestApp) {
         )
         .await
         .ok();
-        app.get("/api/customer/challenge", Some(&session)).await;
+        app.post_empty("/api/customer/challenge", Some(&session))
+            .await;
     }
     // The approval, the queue, the audit.
     let (pending, _) = codes[1];

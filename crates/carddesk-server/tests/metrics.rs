@@ -37,7 +37,7 @@ async fn metrics_after_a_flow(app: &TestApp) {
         .as_str()
         .expect("session")
         .to_owned();
-    app.get("/api/customer/challenge", Some(&session))
+    app.post_empty("/api/customer/challenge", Some(&session))
         .await
         .ok();
     let verify = "/api/customer/verification";

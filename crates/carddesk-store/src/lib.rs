@@ -66,6 +66,29 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached (the connection failed or
+    /// broke, the pool had none to give, the server is shutting down or
+    /// starting): "not now", not a fault in the request or the data.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            // Connection exceptions (08…) and operator intervention (57P…:
+            // admin shutdown, crash shutdown, cannot connect now).
+            StoreError::Database(sqlx::Error::Database(db)) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
@@ -400,6 +423,11 @@ pub trait Tx: Send {
     /// Forgets idempotency keys stored before `before`; returns how many.
     async fn purge_idempotency(&mut self, before: DateTime<Utc>) -> Result<u64>;
 }
+
+/// What [`Store::listen`]'s channel carries when the listening connection
+/// was lost and re-established: notifications sent meanwhile are gone, so
+/// whoever relays them must tell its watchers to re-read.
+pub const LISTEN_GAP: &str = "carddesk:listen-gap";
 
 /// Opens the store a database URL names (`sqlite:…` or `postgres://…`),
 /// runs its migrations, and returns it behind the interface.

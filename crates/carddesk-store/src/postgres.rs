@@ -23,6 +23,9 @@ impl PgStore {
     pub async fn connect(url: &str, key: AuditKey) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // With the database away a call fails within 5 s (a 503), not
+            // after sqlx's default 30 s wait for a connection.
+            .acquire_timeout(std::time::Duration::from_secs(5))
             .connect(url)
             .await?;
         Self::from_pool(pool, key).await
@@ -59,34 +62,51 @@ impl PgStore {
     }
 
     /// Listens on [`CHANNEL`] on a connection of its own, forwarding
-    /// payloads until the receiver is dropped. A lost connection is
-    /// re-established by sqlx's listener; notifications sent while it was
-    /// down are lost, so watchers re-read what they show on reconnecting.
+    /// payloads until the receiver is dropped. A lost connection is opened
+    /// again (every second until the database answers); notifications sent
+    /// while it was down are lost, so once it listens again
+    /// [`crate::LISTEN_GAP`] is forwarded, for watchers to re-read what
+    /// they show.
     async fn listen_all(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
-        listener.listen(CHANNEL).await?;
+        let mut listener = Self::listener(&self.pool).await?;
+        let pool = self.pool.clone();
         let (sender, receiver) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(async move {
             loop {
                 let received = tokio::select! {
-                    received = listener.recv() => received,
+                    received = listener.try_recv() => received,
                     // The processor stopped listening: close the connection.
                     () = sender.closed() => return,
                 };
-                match received {
-                    Ok(n) => {
-                        if sender.send(n.payload().to_owned()).await.is_err() {
-                            return;
-                        }
+                let payload = match received {
+                    Ok(Some(n)) => n.payload().to_owned(),
+                    Ok(None) | Err(_) => {
+                        tracing::warn!("event listener lost its connection; reconnecting");
+                        listener = loop {
+                            tokio::select! {
+                                fresh = Self::listener(&pool) => match fresh {
+                                    Ok(fresh) => break fresh,
+                                    Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+                                },
+                                () = sender.closed() => return,
+                            }
+                        };
+                        tracing::info!("event listener listens again");
+                        crate::LISTEN_GAP.to_owned()
                     }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "event listener lost its connection; retrying");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    }
+                };
+                if sender.send(payload).await.is_err() {
+                    return;
                 }
             }
         });
         Ok(Some(receiver))
+    }
+
+    async fn listener(pool: &PgPool) -> Result<sqlx::postgres::PgListener> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
     }
 
     async fn begin_write(

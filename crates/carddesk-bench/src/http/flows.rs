@@ -135,7 +135,7 @@ async fn one_flow(
             lap(4);
             call(
                 client,
-                Method::GET,
+                Method::POST,
                 &format!("{base}/api/customer/challenge"),
                 Some(&session),
                 None,

@@ -566,7 +566,9 @@ impl DeliveryWorker {
 async fn instruction_queued(events: &mut broadcast::Receiver<Event>) {
     loop {
         match events.recv().await {
-            Ok(Event::InstructionQueued { .. }) | Err(broadcast::error::RecvError::Lagged(_)) => {
+            // A gap in the relay may have hidden an instruction too.
+            Ok(Event::InstructionQueued { .. } | Event::Missed)
+            | Err(broadcast::error::RecvError::Lagged(_)) => {
                 return;
             }
             Ok(_) => {}

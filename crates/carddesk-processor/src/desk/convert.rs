@@ -12,6 +12,15 @@ use crate::{Event, LocalInstruction, ProcessorError};
 /// logged here and reach the caller only as a generic message.
 pub fn desk_error(e: ProcessorError) -> wire::DeskError {
     let code = wire::ErrorCode::parse(e.code());
+    if let ProcessorError::Store(store) = &e
+        && store.is_unavailable()
+    {
+        tracing::warn!(error = %e, "the database is not answering");
+        return wire::DeskError::new(
+            code,
+            "the bank's database is not answering; please try again shortly",
+        );
+    }
     if code == wire::ErrorCode::Internal {
         tracing::error!(error = %e, "desk call failed");
         return wire::DeskError::new(code, "something went wrong on our side; please try again");
@@ -132,6 +141,7 @@ pub fn event(e: &Event) -> wire::DeskEvent {
             case_id: case_id.0,
             outbox_id,
         },
+        Event::Missed => wire::DeskEvent::Resync,
     }
 }
 

@@ -518,7 +518,7 @@ impl TestApp {
             .as_str()
             .expect("session")
             .to_owned();
-        self.get("/api/customer/challenge", Some(&session))
+        self.post_empty("/api/customer/challenge", Some(&session))
             .await
             .ok();
         (case, session)
