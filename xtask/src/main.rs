@@ -6,19 +6,21 @@
 //!   walk-through in the terminal (no display needed).
 //! - `cargo xtask test`: every check and test, installing what is missing.
 //! - `cargo xtask bench [--cards N]`: the benchmarks of docs/benchmarks.md.
+//! - `cargo xtask fuzz-api [--examples N]`: schemathesis against the
+//!   server's OpenAPI document (docs/reliability.md).
 //!
 //! Each command installs what it needs on Debian or Ubuntu when run as root
 //! (apt packages, PostgreSQL, npm packages, tauri-driver) and otherwise says
 //! exactly what to install.
 
+mod fuzz;
 mod setup;
 
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str =
-    "usage: cargo xtask <demo [--fresh] | walkthrough [--fresh] | test | bench [--cards N]>";
+const USAGE: &str = "usage: cargo xtask <demo [--fresh] | walkthrough [--fresh] | test | bench [--cards N] | fuzz-api [--examples N]>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +31,7 @@ fn main() -> Result<()> {
         Some("walkthrough") => walkthrough(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
+        Some("fuzz-api") => fuzz::fuzz_api(&args[1..]),
         _ => bail!(USAGE),
     }
 }

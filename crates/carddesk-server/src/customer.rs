@@ -152,6 +152,13 @@ impl IntoResponse for Refusal {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OpenCode {
+    /// The ten letters and digits of the code (Crockford base 32: `O`
+    /// reads as 0, `I` and `L` as 1, any case), spaces and dashes ignored;
+    /// at most 32 characters in all.
+    #[schema(
+        max_length = 32,
+        pattern = "^[- ]*([0-9A-HJKMNP-TV-Za-hjkmnp-tv-zOoIiLl][- ]*){10}$"
+    )]
     code: String,
 }
 
@@ -230,8 +237,9 @@ pub struct Upload {
     pub id_number: Option<SecretString>,
     /// The passport's issuing country (ISO 3166 alpha-3), for passports.
     pub passport_country: Option<String>,
-    /// The card's transaction password.
-    #[schema(value_type = Option<String>)]
+    /// The card's transaction password: 1 to 64 characters, no control
+    /// characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$", format = Password)]
     pub transaction_password: Option<SecretString>,
 }
 

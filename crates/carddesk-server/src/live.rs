@@ -286,7 +286,7 @@ async fn next(mut c: Connection) -> Option<(Result<SseEvent, Infallible>, Connec
 #[utoipa::path(get, path = routes::EVENTS, context_path = routes::PREFIX, params(EventFilter,
         ("Last-Event-ID" = Option<String>, Header, description = "the `id` of the last event seen: the stream resumes after it, or starts with `resync`")),
     security(("bearer" = [])),
-    responses((status = 200, description = "server-sent events: `event` is the kind, `data` the DeskEvent's JSON, `id` resumes", content_type = "text/event-stream", body = DeskEvent), crate::agent::Refused))]
+    responses((status = 200, description = "server-sent events, each a StreamedEvent: `event` is the kind, `data` a DeskEvent as JSON, `id` resumes", content_type = "text/event-stream", body = StreamedEvent), crate::agent::Refused))]
 async fn events(
     State(s): State<AppState>,
     Extension(log): Extension<Arc<EventLog>>,
@@ -323,9 +323,25 @@ async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
+/// One server-sent event as the stream carries it (the shape OpenAPI
+/// 3.2 gives `text/event-stream` items): documentation of the wire only,
+/// the stream is written by axum's `Sse`.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct StreamedEvent {
+    /// The DeskEvent's `kind`.
+    #[schema(pattern = "^(case|attempt|card|instruction|resync)$")]
+    event: String,
+    /// Pass back as `Last-Event-ID` to resume after this event.
+    id: String,
+    /// The event itself: a DeskEvent, as JSON.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
 /// The live events' OpenAPI paths.
 #[derive(Debug, utoipa::OpenApi)]
-#[openapi(paths(events))]
+#[openapi(paths(events), components(schemas(StreamedEvent, DeskEvent)))]
 pub struct LiveApi;
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub struct CaseDto {
 }
 
 /// Which channels carry the instructions. At least one must be chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstructRequest {
     /// A text message.
@@ -62,7 +62,11 @@ pub struct InstructRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
     /// 1 to 500 characters, no control characters.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -71,7 +75,11 @@ pub struct ReasonRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReassignRequest {
     /// The agent's sign-in name.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub username: String,
 }
 
@@ -96,7 +104,10 @@ pub struct InstructionPreview {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
-    /// Comma-separated states.
+    /// Comma-separated states; empty or absent, every state.
+    #[param(
+        pattern = "^((marked|packaged|instructed|requested|challenged|verified|approved|unfrozen|locked|expired|cancelled|rejected)(,(marked|packaged|instructed|requested|challenged|verified|approved|unfrozen|locked|expired|cancelled|rejected))*)?$"
+    )]
     pub state: Option<String>,
     /// Only cases opened by this actor (`agent:alice`).
     pub opened_by: Option<String>,
@@ -118,4 +129,78 @@ pub struct Page<T> {
     /// Pass as `before` (queue) or `after` (audit) for the next page;
     /// absent on the last one.
     pub next: Option<i64>,
+}
+
+/// The schema says what the type cannot: at least one channel is `true`
+/// (an allOf of the object and an anyOf of `text: true`, `voice: true`),
+/// so a generated client never sends both false.
+impl utoipa::PartialSchema for InstructRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type,
+        };
+        let flag = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some(description))
+        };
+        let chosen = |name: &str| {
+            ObjectBuilder::new()
+                .property(
+                    name,
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .enum_values(Some([true])),
+                )
+                .required(name)
+        };
+        AllOfBuilder::new()
+            .description(Some(
+                "Which channels carry the instructions: text, voice or both; at least one is true.",
+            ))
+            .item(
+                ObjectBuilder::new()
+                    .property("text", flag("A text message."))
+                    .required("text")
+                    .property("voice", flag("A voice prompt."))
+                    .required("voice")
+                    .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+            )
+            .item(
+                AnyOfBuilder::new()
+                    .item(chosen("text"))
+                    .item(chosen("voice")),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for InstructRequest {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The queue's `state` pattern names every state, so a generated client
+    /// can send each (and nothing else).
+    #[test]
+    fn the_state_pattern_names_every_state() {
+        let params = <QueueQuery as utoipa::IntoParams>::into_params(|| None);
+        let state = params
+            .iter()
+            .find(|p| p.name == "state")
+            .expect("a state parameter");
+        let schema = serde_json::to_value(&state.schema).expect("json");
+        let pattern = schema["pattern"].as_str().expect("a pattern");
+        for domain in carddesk_domain::CaseState::ALL {
+            let name = serde_json::to_value(CaseState::from(domain)).expect("json");
+            let name = name.as_str().expect("a name");
+            assert!(
+                pattern.contains(&format!("|{name}|"))
+                    || pattern.contains(&format!("({name}|"))
+                    || pattern.contains(&format!("|{name})")),
+                "{name} missing from {pattern}"
+            );
+        }
+    }
 }

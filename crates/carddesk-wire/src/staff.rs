@@ -14,7 +14,11 @@ crate::mirror_enum! {
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     /// The sign-in name: 1 to 64 characters, no control characters.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub username: String,
     /// The password (never logged or echoed).
     #[schema(value_type = String, min_length = 1, max_length = 256, format = Password)]

@@ -281,7 +281,8 @@ impl LocalDesk {
                 })
                 .collect::<Result<_>>()?,
         };
-        let limit = q.limit.unwrap_or(50).clamp(1, 200);
+        let limit = bounded("limit", q.limit, 50, 1, 200)?;
+        bounded("older_than_minutes", q.older_than_minutes, 0, 0, 525_600)?;
         let p = &self.processor;
         let filter = CaseFilter {
             states,
@@ -312,7 +313,7 @@ impl LocalDesk {
         q: &wire::AuditQuery,
     ) -> Result<wire::Page<wire::AuditDto>> {
         self.authorize(token, Action::ReadAudit, "audit").await?;
-        let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
+        let limit = bounded("limit", q.limit, 100, 1, 1_000)?;
         let entries = self
             .processor
             .store()
@@ -363,5 +364,19 @@ impl LocalDesk {
             .await?
             .ok_or(ProcessorError::NotFound("case"))?;
         Ok(convert::case(&record, self.max_attempts()))
+    }
+}
+
+/// `value` (or `default` when absent) if it lies in `min..=max`; otherwise
+/// refused, as the OpenAPI document states the bounds (a value outside
+/// them is an error, not silently moved inside).
+fn bounded(name: &str, value: Option<u32>, default: u32, min: u32, max: u32) -> Result<u32> {
+    let value = value.unwrap_or(default);
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ProcessorError::InvalidInput(format!(
+            "{name} is {min} to {max}"
+        )))
     }
 }
