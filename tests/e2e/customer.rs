@@ -65,7 +65,7 @@ impl CustomerApp {
 
     /// What the customer is asked for.
     pub async fn challenge(&self) -> Value {
-        let (status, body) = self.call(self.http.get(self.url("/challenge"))).await;
+        let (status, body) = self.call(self.http.post(self.url("/challenge"))).await;
         assert_eq!(status, 200, "the challenge: {body}");
         body
     }

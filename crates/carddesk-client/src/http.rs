@@ -138,6 +138,13 @@ impl Transport {
                     tokio::time::sleep(wait).await;
                     retries += 1;
                 }
+                Err(error)
+                    if retries < self.policy.retries
+                        && retry::waits_for_its_twin(&method, outcome, error.code) =>
+                {
+                    tokio::time::sleep(retry::TWIN_WAIT).await;
+                    retries += 1;
+                }
                 Err(error) => return Err(error),
             }
         }

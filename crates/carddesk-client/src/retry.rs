@@ -7,12 +7,17 @@
 //! stored first answer instead of acting twice. A 5xx to a write is not
 //! repeated (the server does not keep 5xx answers for their key, so a
 //! repeat would act again), nor is any 4xx (asking again will not change
-//! the answer), nor a timeout (the call has used its time).
+//! the answer), nor a timeout (the call has used its time). The one 4xx
+//! that is repeated is `409 conflict` to a keyed write: the server says a
+//! call with the same key is still running, so the repeat, a second later,
+//! gets that call's answer.
 
 use std::time::Duration;
 
 use rand::Rng;
 use reqwest::{Method, StatusCode};
+
+use carddesk_wire::ErrorCode;
 
 use crate::config::RetryPolicy;
 
@@ -40,6 +45,18 @@ pub(crate) fn should_retry(method: &Method, outcome: Outcome) -> bool {
     }
 }
 
+/// Whether a keyed write's answer says its twin (the same key, sent
+/// before) is still running: then it is asked again after the server's
+/// `Retry-After` (a second), for the first call's answer.
+pub(crate) fn waits_for_its_twin(method: &Method, outcome: Outcome, code: ErrorCode) -> bool {
+    *method == Method::POST
+        && outcome == Outcome::Answered(StatusCode::CONFLICT)
+        && code == ErrorCode::Conflict
+}
+
+/// How long the server asks a twin to wait before asking again.
+pub(crate) const TWIN_WAIT: Duration = Duration::from_secs(1);
+
 /// The wait before retry number `retry` (0 for the first): the base delay
 /// doubled each time, at most the policy's maximum, then scaled by a random
 /// factor between ½ and 1 so that many consoles cut off together (a server
@@ -58,6 +75,31 @@ pub(crate) fn idempotency_key() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyed_write_waits_only_for_a_twin_still_running() {
+        let conflict = Outcome::Answered(StatusCode::CONFLICT);
+        assert!(waits_for_its_twin(
+            &Method::POST,
+            conflict,
+            ErrorCode::Conflict
+        ));
+        assert!(!waits_for_its_twin(
+            &Method::POST,
+            conflict,
+            ErrorCode::CaseOpen
+        ));
+        assert!(!waits_for_its_twin(
+            &Method::GET,
+            conflict,
+            ErrorCode::Conflict
+        ));
+        assert!(!waits_for_its_twin(
+            &Method::POST,
+            Outcome::Answered(StatusCode::UNPROCESSABLE_ENTITY),
+            ErrorCode::Conflict
+        ));
+    }
 
     #[test]
     fn only_what_is_safe_to_repeat_is_repeated() {

@@ -234,6 +234,49 @@ async fn reads_are_retried_on_5xx_but_writes_and_refusals_are_not() {
     );
 }
 
+/// A keyed write whose twin is still running (`409 conflict`) is asked
+/// again a second later, with the same key, for the first call's answer;
+/// any other 409 is an answer.
+#[tokio::test]
+async fn a_write_waits_for_its_twin_still_running() {
+    let log = Log::default();
+    let router = Router::new().route(
+        "/api/agent/cases/{case}/package",
+        recorded(&log, |n| {
+            if n == 0 {
+                json(
+                    StatusCode::CONFLICT,
+                    error_body(
+                        "conflict",
+                        "a request with this Idempotency-Key is still running",
+                    ),
+                )
+            } else {
+                json(
+                    StatusCode::OK,
+                    serde_json::to_string(&case(5, CaseState::Packaged)).unwrap(),
+                )
+            }
+        }),
+    );
+    let desk = desk(serve(router).await);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        desk.package(&token(), 5).await.unwrap().state,
+        CaseState::Packaged
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "it waited as asked"
+    );
+    let seen = log.all();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[0].idempotency_key, seen[1].idempotency_key,
+        "the same key"
+    );
+}
+
 #[tokio::test]
 async fn an_answer_in_a_foreign_shape_is_internal() {
     let router = Router::new()
