@@ -136,17 +136,29 @@ fn test() -> Result<()> {
     ]))?;
 
     section("Rust tests on SQLite and PostgreSQL, and the console end to end under Xvfb");
-    let mut cargo_test = setup::under_display(&[
-        setup::cargo().as_str(),
-        "test",
-        "--workspace",
-        "--features",
-        "carddesk/e2e",
-    ]);
-    cargo_test
-        .env("DATABASE_URL", &database_url)
-        .env("TAURI_DRIVER", &tauri_driver);
-    run(&mut cargo_test)?;
+    let cargo = setup::cargo();
+    let tests = |args: &[&str]| {
+        let mut argv = vec![cargo.as_str(), "test"];
+        argv.extend_from_slice(args);
+        let mut cmd = setup::under_display(&argv);
+        cmd.env("DATABASE_URL", &database_url)
+            .env("TAURI_DRIVER", &tauri_driver);
+        cmd
+    };
+    run(&mut tests(&["--workspace", "--exclude", "carddesk"]))?;
+    // The console's own tests, its end-to-end walks among them. WebKitGTK's
+    // web process has been seen to crash mid-walk on a loaded two-core
+    // machine ("session deleted because of page crash"), outside anything
+    // the console does: a failed run is tried once more, whole, and said
+    // so; a failure that is ours fails both.
+    let console = ["-p", "carddesk", "--features", "e2e"];
+    if run(&mut tests(&console)).is_err() {
+        println!(
+            "\nThe console's tests failed once; running them again \
+             (WebKitGTK's web process can crash under load)."
+        );
+        run(&mut tests(&console))?;
+    }
 
     section("documentation");
     run(Command::new(setup::cargo())
