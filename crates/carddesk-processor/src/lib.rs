@@ -170,6 +170,33 @@ impl Processor {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+
+    /// Appends one audit entry, now, in a transaction of its own: for what
+    /// is recorded apart from any change (a refusal, a read, a rendering).
+    pub(crate) async fn audit_alone(
+        &self,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        origin: &str,
+        outcome: Outcome,
+        detail: String,
+    ) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        append_audit(
+            tx.as_mut(),
+            actor,
+            self.now(),
+            action,
+            object,
+            origin,
+            outcome,
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Appends one audit entry inside a transaction.

@@ -1272,11 +1272,8 @@ impl Processor {
         if let Err(e) = &result
             && is_refusal(e)
         {
-            let mut tx = self.store.begin().await?;
-            append_audit(
-                tx.as_mut(),
+            self.audit_alone(
                 actor,
-                self.now(),
                 action,
                 object,
                 origin,
@@ -1284,7 +1281,6 @@ impl Processor {
                 e.to_string(),
             )
             .await?;
-            tx.commit().await?;
         }
         result
     }

@@ -7,7 +7,7 @@ use carddesk_store::{OutboxChannel, Outcome};
 use zeroize::Zeroizing;
 
 use super::{open_body, speech, voice};
-use crate::{Processor, ProcessorError, Result, append_audit};
+use crate::{Processor, ProcessorError, Result};
 
 impl Processor {
     /// The voice prompt of a queued voice instruction, rendered as a WAV
@@ -39,20 +39,18 @@ impl Processor {
             .ok_or(ProcessorError::NotFound("case"))?;
         // The prompt speaks the one-time code: only the case's holder and
         // supervisors hear it, and a refusal is kept too.
+        let actor = Actor::Staff(staff.clone());
+        let object = format!("case:{}", case_id.0);
         if let Err(refusal) = crate::desk::access::ensure_case_holder(staff, &record) {
-            let mut tx = self.store.begin().await?;
-            append_audit(
-                tx.as_mut(),
-                &Actor::Staff(staff.clone()),
-                self.clock.now(),
+            self.audit_alone(
+                &actor,
                 "instruction.audio",
-                &format!("case:{}", case_id.0),
+                &object,
                 origin,
                 Outcome::Refused,
                 format!("voice prompt (outbox {outbox_id}): not the case's holder"),
             )
             .await?;
-            tx.commit().await?;
             return Err(refusal);
         }
         let case = record.case;
@@ -67,13 +65,10 @@ impl Processor {
             .await
             .map_err(|e| ProcessorError::Config(format!("speech engine {}: {e}", engine.name())))?
             .1;
-        let mut tx = self.store.begin().await?;
-        append_audit(
-            tx.as_mut(),
-            &Actor::Staff(staff.clone()),
-            self.clock.now(),
+        self.audit_alone(
+            &actor,
             "instruction.audio",
-            &format!("case:{}", case_id.0),
+            &object,
             origin,
             Outcome::Success,
             format!(
@@ -82,7 +77,6 @@ impl Processor {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(audio)
     }
 }

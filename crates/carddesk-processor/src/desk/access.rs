@@ -6,7 +6,7 @@ use carddesk_domain::{Actor, Role, StaffMember};
 use carddesk_store::{CaseRecord, Outcome};
 use secrecy::SecretString;
 
-use crate::{Processor, ProcessorError, Result, append_audit};
+use crate::{Processor, ProcessorError, Result};
 
 /// Every desk action that needs a signed-in member of staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,11 +146,8 @@ impl Processor {
         if allowed(staff.role, action) {
             return Ok(staff);
         }
-        let mut tx = self.store.begin().await?;
-        append_audit(
-            tx.as_mut(),
+        self.audit_alone(
             &Actor::Staff(staff.clone()),
-            self.now(),
             action.audit_name(),
             object,
             origin,
@@ -158,7 +155,6 @@ impl Processor {
             ProcessorError::Forbidden.to_string(),
         )
         .await?;
-        tx.commit().await?;
         Err(ProcessorError::Forbidden)
     }
 }

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use super::access::Action;
 use super::{LocalDesk, convert};
 use crate::instructions::{self, InstructionFacts};
-use crate::{ProcessorError, Result, append_audit};
+use crate::{ProcessorError, Result};
 
 /// Open case states, for the customer view.
 const OPEN: [carddesk_domain::CaseState; 7] = {
@@ -30,21 +30,16 @@ impl LocalDesk {
         object: &str,
         detail: String,
     ) -> Result<()> {
-        let p = &self.processor;
-        let mut tx = p.store().begin().await?;
-        append_audit(
-            tx.as_mut(),
-            &Actor::Staff(staff.clone()),
-            p.now(),
-            action,
-            object,
-            &self.origin,
-            Outcome::Success,
-            detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.processor
+            .audit_alone(
+                &Actor::Staff(staff.clone()),
+                action,
+                object,
+                &self.origin,
+                Outcome::Success,
+                detail,
+            )
+            .await
     }
 
     pub(super) async fn search_audited(
