@@ -2,15 +2,15 @@
 //! database, a console watching one of them, a change made through the
 //! other.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use carddesk_domain::card::CardNumber;
 use carddesk_domain::customer::{IdDocument, PhoneNumber};
 use carddesk_domain::{Actor, CardStatus, FreezeReason, Role, StaffMember, id_number, luhn};
-use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock, enrol, passwords};
-use carddesk_server::AppState;
-use carddesk_store::{PgStore, Store};
+use carddesk_processor::{Keyring, Processor, enrol, passwords};
 use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -18,41 +18,9 @@ use sqlx::PgPool;
 
 const PASSWORD: &str = "correct horse battery";
 
-/// A server over `pool`, stopped (and its database connections closed)
-/// when the returned guard is dropped, so the test database can be dropped.
-async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (String, Processor, Running) {
-    let store: Arc<dyn Store> = Arc::new(
-        PgStore::from_pool(pool.clone(), keys.audit_key())
-            .await
-            .expect("store"),
-    );
-    let processor = Processor::new(
-        store,
-        keys.clone(),
-        ProcessorConfig::default(),
-        Arc::new(SystemClock),
-    )
-    .await
-    .expect("processor");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(processor.clone());
-    let task = tokio::spawn(carddesk_server::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    (url, processor, Running(task))
-}
-
-struct Running(tokio::task::JoinHandle<std::io::Result<()>>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+/// A server over `pool`, with the default state.
+async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (String, Processor, common::Running) {
+    common::server_over(pool, keys, |state| state).await
 }
 
 async fn sign_in(client: &reqwest::Client, url: &str, username: &str) -> String {

@@ -6,64 +6,41 @@
 //! sign-ins are limited per address the same way (issue 7, finding 1);
 //! and a server that trusts no proxy believes no header.
 
+mod common;
+
 use std::sync::Arc;
 
 use carddesk_domain::{Actor, Role, StaffMember};
-use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock};
-use carddesk_server::AppState;
+use carddesk_processor::{Keyring, Processor};
 use carddesk_server::customer::CustomerLimits;
 use carddesk_server::forwarded::TrustedProxies;
 use carddesk_server::limits::SignInLimits;
-use carddesk_store::{PgStore, Store};
 use secrecy::SecretString;
 use serde_json::json;
 use sqlx::PgPool;
 
 const BURST: u32 = 8;
 
-async fn server(pool: &PgPool, keys: &Arc<Keyring>, proxies: &str) -> (String, Processor, Running) {
-    let store: Arc<dyn Store> = Arc::new(
-        PgStore::from_pool(pool.clone(), keys.audit_key())
-            .await
-            .expect("store"),
-    );
-    let processor = Processor::new(
-        store,
-        keys.clone(),
-        ProcessorConfig::default(),
-        Arc::new(SystemClock),
-    )
+async fn server(
+    pool: &PgPool,
+    keys: &Arc<Keyring>,
+    proxies: &str,
+) -> (String, Processor, common::Running) {
+    let proxies = TrustedProxies::parse(proxies).expect("proxies");
+    common::server_over(pool, keys, |state| {
+        state
+            .with_customer_limits(CustomerLimits {
+                address_burst: BURST,
+                address_per_minute: 1,
+                ..CustomerLimits::default()
+            })
+            .with_sign_in_limits(SignInLimits {
+                address_burst: BURST,
+                address_per_minute: 1,
+            })
+            .trusting(proxies)
+    })
     .await
-    .expect("processor");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(processor.clone())
-        .with_customer_limits(CustomerLimits {
-            address_burst: BURST,
-            address_per_minute: 1,
-            ..CustomerLimits::default()
-        })
-        .with_sign_in_limits(SignInLimits {
-            address_burst: BURST,
-            address_per_minute: 1,
-        })
-        .trusting(TrustedProxies::parse(proxies).expect("proxies"));
-    let task = tokio::spawn(carddesk_server::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    (url, processor, Running(task))
-}
-
-struct Running(tokio::task::JoinHandle<std::io::Result<()>>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// Opens an unknown code through `url` as the proxy would forward it for

@@ -12,9 +12,8 @@ use std::sync::Arc;
 
 use carddesk_domain::case::CaseId;
 use carddesk_domain::{Actor, CardStatus, CaseState, FreezeReason, Role, StaffMember};
-use carddesk_processor::{Keyring, Processor, ProcessorConfig, SystemClock, passwords};
-use carddesk_server::AppState;
-use carddesk_store::{ChainReport, OutboxChannel, PgStore, Store};
+use carddesk_processor::{Keyring, Processor, passwords};
+use carddesk_store::{ChainReport, OutboxChannel};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -22,47 +21,14 @@ use sqlx::PgPool;
 const FLOWS: u32 = 8;
 const STAFF_PASSWORD: &str = "correct horse battery";
 
-struct Server {
-    base: String,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (Server, Processor) {
-    let store: Arc<dyn Store> = Arc::new(
-        PgStore::from_pool(pool.clone(), keys.audit_key())
-            .await
-            .expect("store"),
-    );
-    let processor = Processor::new(
-        store,
-        keys.clone(),
-        ProcessorConfig::default(),
-        Arc::new(SystemClock),
-    )
-    .await
-    .expect("processor");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(processor.clone()).with_customer_limits(
-        carddesk_server::customer::CustomerLimits {
+async fn server(pool: &PgPool, keys: &Arc<Keyring>) -> (String, Processor, common::Running) {
+    common::server_over(pool, keys, |state| {
+        state.with_customer_limits(carddesk_server::customer::CustomerLimits {
             exempt_loopback: true,
             ..Default::default()
-        },
-    );
-    let task = tokio::spawn(carddesk_server::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    (Server { base, task }, processor)
+        })
+    })
+    .await
 }
 
 async fn call(
@@ -91,9 +57,9 @@ fn code_in(processor_outbox: &[carddesk_processor::LocalInstruction], case: i64)
 #[sqlx::test(migrations = false)]
 async fn every_flow_completes_once_whichever_server_each_step_reaches(pool: PgPool) {
     let keys = Arc::new(Keyring::generate());
-    let (a, processor) = server(&pool, &keys).await;
-    let (b, _) = server(&pool, &keys).await;
-    let servers = [a.base.clone(), b.base.clone()];
+    let (a, processor, _a) = server(&pool, &keys).await;
+    let (b, _, _b) = server(&pool, &keys).await;
+    let servers = [a, b];
     processor
         .add_staff(
             &Actor::System,
