@@ -6,11 +6,11 @@
 //!
 //! Run with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
 
+mod racing;
+
 use std::sync::Arc;
 
-use carddesk_store::{
-    AuditKey, ClaimTimes, IdempotencyClaim, IdempotentResponse, PgStore, SqliteStore, Store,
-};
+use carddesk_store::{AuditKey, ClaimTimes, IdempotencyClaim, IdempotentResponse, Store};
 use chrono::{DateTime, Duration, Utc};
 
 const RACERS: usize = 24;
@@ -156,42 +156,12 @@ async fn claims(store: Arc<dyn Store>) {
     );
 }
 
-/// A multi-threaded runtime of its own (`#[sqlx::test]`'s is
-/// current-thread), over the SQLite file a console opens or a new pool to
-/// the PostgreSQL database the test made.
-fn on_threads<F: std::future::Future<Output = ()> + Send + 'static>(f: F) {
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(f)
-    })
-    .join()
-    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-}
-
 #[test]
 fn sqlite_claims() {
-    on_threads(async {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite:{}", dir.path().join("claims.db").display());
-        let store = SqliteStore::open(&url, key()).await.expect("open");
-        claims(Arc::new(store)).await;
-    });
+    racing::on_sqlite_file(key(), claims);
 }
 
 #[sqlx::test(migrations = false)]
 async fn postgres_claims(pool: sqlx::PgPool) {
-    let options = (*pool.connect_options()).clone();
-    on_threads(async move {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(12)
-            .connect_with(options)
-            .await
-            .expect("connect");
-        let store = PgStore::from_pool(pool, key()).await.expect("migrate");
-        claims(Arc::new(store)).await;
-    });
+    racing::on_postgres(&pool, key(), claims);
 }

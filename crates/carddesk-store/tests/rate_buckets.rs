@@ -5,10 +5,12 @@
 //!
 //! Run with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
 
+mod racing;
+
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use carddesk_store::{AuditKey, PgStore, SqliteStore, Store};
+use carddesk_store::{AuditKey, Store};
 use chrono::{DateTime, Duration, Utc};
 
 const CAPACITY: f64 = 10.0;
@@ -84,39 +86,12 @@ async fn buckets(store: Arc<dyn Store>) {
     );
 }
 
-fn on_threads<F: std::future::Future<Output = ()> + Send + 'static>(f: F) {
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(f)
-    })
-    .join()
-    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-}
-
 #[test]
 fn sqlite_buckets() {
-    on_threads(async {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite:{}", dir.path().join("buckets.db").display());
-        let store = SqliteStore::open(&url, key()).await.expect("open");
-        buckets(Arc::new(store)).await;
-    });
+    racing::on_sqlite_file(key(), buckets);
 }
 
 #[sqlx::test(migrations = false)]
 async fn postgres_buckets(pool: sqlx::PgPool) {
-    let options = (*pool.connect_options()).clone();
-    on_threads(async move {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(12)
-            .connect_with(options)
-            .await
-            .expect("connect");
-        let store = PgStore::from_pool(pool, key()).await.expect("migrate");
-        buckets(Arc::new(store)).await;
-    });
+    racing::on_postgres(&pool, key(), buckets);
 }
