@@ -135,10 +135,10 @@ impl LocalDesk {
         self.case_dto(CaseId(case)).await
     }
 
-    /// Mark, package and send, for an agent with the customer on the line.
-    /// Each step is its own audited transaction, as when taken one by one:
-    /// should a later step fail, the case stays at the last step taken and
-    /// the agent goes on from there.
+    /// Mark, package and send, for an agent with the customer on the line:
+    /// one transaction ([`crate::Processor::mark_package_send`]), so it all
+    /// happens or nothing does, and a retry after a lost answer finds the
+    /// card either untouched or with its case ready for the customer.
     pub(super) async fn send_in_one_go(
         &self,
         token: &wire::Token,
@@ -148,20 +148,14 @@ impl LocalDesk {
         let staff = self
             .authorize(token, Action::Mark, &format!("card:{card}"))
             .await?;
-        if !request.text && !request.voice {
-            return Err(ProcessorError::InvalidInput(
-                "choose text, voice or both to send the instructions".to_owned(),
-            ));
-        }
         for action in [Action::Package, Action::Instruct] {
             if !super::access::allowed(staff.role, action) {
                 return Err(ProcessorError::Forbidden);
             }
         }
-        let p = &self.processor;
-        let case = p.mark(&staff, CardId(card), &self.origin).await?;
-        p.package(&staff, case.id, &self.origin).await?;
-        p.instruct(&staff, case.id, channels(request), &self.origin)
+        let case = self
+            .processor
+            .mark_package_send(&staff, CardId(card), channels(request), &self.origin)
             .await?;
         self.case_dto(case.id).await
     }
