@@ -30,9 +30,12 @@ use crate::error::ApiError;
 
 /// How long a key is remembered.
 pub const RETENTION: Duration = Duration::hours(24);
-/// A claim older than this was left by a process that died mid-call: the
-/// next request with its key takes it over. Well beyond any call's time.
-const ABANDONED_AFTER: Duration = Duration::minutes(2);
+/// How long past the request time limit a claim is kept before it counts
+/// as abandoned. No call runs longer than the limit (the time-limit layer
+/// drops it), so a claim older than both was left by a process that died
+/// mid-call (a crash, `kill -9`), and the next request with its key takes
+/// it over: a retry after a crash waits this long, not minutes.
+const ABANDONED_MARGIN: Duration = Duration::seconds(15);
 /// The largest body an idempotent call may have (and the largest answer
 /// kept).
 const MAX_BODY: usize = 64 * 1024;
@@ -43,6 +46,11 @@ const MAX_BODY: usize = 64 * 1024;
 /// tens of megabytes per agent.
 fn is_read(path: &str) -> bool {
     path.strip_prefix(carddesk_wire::routes::PREFIX) == Some(carddesk_wire::routes::SEARCH)
+}
+
+/// When a claim made under `request_timeout` counts as abandoned.
+fn abandoned_after(request_timeout: std::time::Duration) -> Duration {
+    Duration::from_std(request_timeout).unwrap_or(Duration::minutes(2)) + ABANDONED_MARGIN
 }
 
 /// The middleware.
@@ -108,7 +116,7 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
     let now = Utc::now();
     let times = ClaimTimes {
         now,
-        abandoned_before: now - ABANDONED_AFTER,
+        abandoned_before: now - abandoned_after(s.limits.request_timeout),
         expired_before: now - RETENTION,
     };
     match store
@@ -144,6 +152,16 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    // A call cut by the time limit may have committed just before: its
+    // claim stays until abandoned, so a retry meanwhile is told to wait
+    // (409) rather than run the call a second time.
+    if response
+        .extensions()
+        .get::<crate::overload::TimedOut>()
+        .is_some()
+    {
+        return Ok(response);
+    }
     // Server errors and rate limits are not remembered: they say "not
     // now", and the retry should try again.
     if response.status().is_server_error() || response.status() == StatusCode::TOO_MANY_REQUESTS {

@@ -58,11 +58,19 @@ pub(crate) fn unavailable(message: &'static str) -> Response {
     response
 }
 
+/// Marks the answer to a request cut by the time limit: its work may
+/// have been done (committed just before the cut), so its idempotency
+/// claim is kept rather than released (see `idempotency`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimedOut;
+
 /// The answer to a request the limits stopped.
 pub(crate) async fn refused(error: BoxError) -> Response {
     if error.is::<tower::timeout::error::Elapsed>() {
         tracing::warn!("a request ran past its time limit");
-        unavailable("the request took too long; please try again")
+        let mut response = unavailable("the request took too long; please try again");
+        response.extensions_mut().insert(TimedOut);
+        response
     } else if error.is::<tower::load_shed::error::Overloaded>() {
         tracing::warn!("a request was refused: the server is at its limit");
         unavailable("the server is busy; please try again shortly")

@@ -4,7 +4,8 @@
 //! p99 without it, measured in the same run), a sign-in queue past its
 //! bound is refused at once; and the server's limits on work (request
 //! time, requests at once, event streams) refuse with `503` in the common
-//! shape and `Retry-After`, while the health probes stay outside them.
+//! shape and `Retry-After`, while the health probes stay outside them; a
+//! keyed call cut by the time limit keeps its key claimed.
 
 mod common;
 
@@ -197,6 +198,30 @@ async fn postgres_slow_requests_time_out(pool: sqlx::PgPool) {
         ..Limits::default()
     };
     on_postgres(pool, limits, slow_requests_time_out);
+}
+
+/// A keyed call cut by the time limit keeps its idempotency claim: its
+/// work may have committed just before the cut, so the retry with the same
+/// key is told to wait (`409 conflict`), not run a second time.
+async fn a_timed_out_call_keeps_its_key(app: Arc<TestApp>) {
+    app.add_staff("alice", Role::Agent).await;
+    let body = json!({ "username": "alice", "password": common::STAFF_PASSWORD });
+    let key = "sign-in-cut-by-the-time-limit";
+    app.post_keyed("/api/agent/sign-in", None, key, &body)
+        .await
+        .error(503, "unavailable");
+    app.post_keyed("/api/agent/sign-in", None, key, &body)
+        .await
+        .error(409, "conflict");
+}
+
+#[sqlx::test(migrations = false)]
+async fn postgres_a_timed_out_call_keeps_its_key(pool: sqlx::PgPool) {
+    let limits = Limits {
+        request_timeout: Duration::from_millis(1),
+        ..Limits::default()
+    };
+    on_postgres(pool, limits, a_timed_out_call_keeps_its_key);
 }
 
 /// More requests at once than the limit: the rest are refused at once.
