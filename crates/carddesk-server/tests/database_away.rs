@@ -4,9 +4,13 @@
 //! common shape, quickly, and the readiness probe says the database is
 //! failing; once restored, calls work again, the event relay listens
 //! again, and a console's live stream is told to re-read (`resync`) what
-//! it may have missed, then hears new changes as before.
+//! it may have missed, then hears new changes as before. Twice: through
+//! the relay, cut and restored; and with PostgreSQL itself stopped and
+//! started again (a cluster of the test's own, see `private_cluster`),
+//! with a console asking all along, which only ever hears `200` or `503`.
 
 mod common;
+mod private_cluster;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -101,6 +105,30 @@ async fn signed_in_status(
     )
 }
 
+/// How the database goes away and comes back.
+enum Outage<'a> {
+    /// The network to it is cut.
+    Relay(&'a Relay),
+    /// PostgreSQL itself is stopped.
+    Restart(&'a private_cluster::Cluster),
+}
+
+impl Outage<'_> {
+    async fn begin(&self) {
+        match self {
+            Outage::Relay(relay) => relay.cut(),
+            Outage::Restart(cluster) => tokio::task::block_in_place(|| cluster.down()),
+        }
+    }
+
+    async fn end(&self) {
+        match self {
+            Outage::Relay(relay) => relay.restore().await,
+            Outage::Restart(cluster) => tokio::task::block_in_place(|| cluster.up()),
+        }
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn the_server_rides_out_the_database_going_away(pool: PgPool) {
     let relay = Relay::start().await;
@@ -111,9 +139,45 @@ async fn the_server_rides_out_the_database_going_away(pool: PgPool) {
         .connect_with(options)
         .await
         .expect("connect through the relay");
+    rides_out(through_relay, Outage::Relay(&relay)).await;
+    relay.cut();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_rides_out_a_postgresql_restart() {
+    let cluster = tokio::task::block_in_place(private_cluster::Cluster::start);
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect(&cluster.url("postgres"))
+        .await
+        .expect("connect to the test's own PostgreSQL");
+    rides_out(pool, Outage::Restart(&cluster)).await;
+}
+
+/// Asks `GET /me` every 20 ms until told to stop; every status seen.
+fn keep_asking(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+) -> (tokio::sync::watch::Sender<bool>, JoinHandle<Vec<u16>>) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while !*stopped.borrow() {
+            seen.push(signed_in_status(&client, &url, Some(&token)).await.0);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        seen
+    });
+    (stop, task)
+}
+
+/// The server over `pool` rides out `outage`.
+async fn rides_out(pool: PgPool, outage: Outage<'_>) {
     let keys = Arc::new(Keyring::generate());
     let store: Arc<dyn Store> = Arc::new(
-        PgStore::from_pool(through_relay.clone(), keys.audit_key())
+        PgStore::from_pool(pool.clone(), keys.audit_key())
             .await
             .expect("store"),
     );
@@ -174,8 +238,15 @@ async fn the_server_rides_out_the_database_going_away(pool: PgPool) {
     let ready = format!("{base}/health/ready");
     assert_eq!(status(&client, &ready).await.0, 200);
 
+    let (stop_asking, asking) = keep_asking(
+        client.clone(),
+        format!("{base}/api/agent/me"),
+        token.expose_secret().to_owned(),
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
     // The database goes away.
-    relay.cut();
+    outage.begin().await;
     let started = Instant::now();
     let (code, body) = loop {
         let answer = signed_in_status(
@@ -202,7 +273,7 @@ async fn the_server_rides_out_the_database_going_away(pool: PgPool) {
 
     // It comes back: calls work, the relay listens again, and the console
     // is told to re-read.
-    relay.restore().await;
+    outage.end().await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while status(&client, &ready).await.0 != 200 {
         assert!(Instant::now() < deadline, "never ready again");
@@ -236,6 +307,12 @@ async fn the_server_rides_out_the_database_going_away(pool: PgPool) {
     })
     .await;
     assert!(heard.is_ok(), "changes are heard again");
+    let _ = stop_asking.send(true);
+    let seen = asking.await.expect("the asking console");
+    assert!(
+        seen.iter().all(|s| *s == 200 || *s == 503),
+        "only 200 or 503 all along: {seen:?}"
+    );
+    assert!(seen.contains(&503) && seen.last() == Some(&200), "{seen:?}");
     server.abort();
-    relay.cut();
 }
