@@ -13,7 +13,7 @@ use crate::{run, section, setup};
 const USAGE: &str = "usage: cargo xtask chaos [--kills N] [--customers N] [--seconds N]";
 
 pub fn chaos(extra: &[String]) -> Result<()> {
-    let (mut kills, mut customers, mut seconds) = ("20", "200", "900");
+    let (mut kills, mut customers, mut seconds) = ("20", "200", "1800");
     let mut args = extra.iter();
     while let Some(flag) = args.next() {
         let value = args.next().context(USAGE)?;

@@ -8,19 +8,26 @@
 //! - `cargo xtask bench [--cards N]`: the benchmarks of docs/benchmarks.md.
 //! - `cargo xtask fuzz-api [--examples N]`: schemathesis against the
 //!   server's OpenAPI document (docs/reliability.md).
+//! - `cargo xtask fuzz [--seconds N]`: libFuzzer over every parser of
+//!   outside input, N seconds per target (docs/reliability.md).
+//! - `cargo xtask chaos [--kills N] [--customers N] [--seconds N]`: the
+//!   server killed with SIGKILL under load and restarted, on SQLite and
+//!   PostgreSQL, the database checked after each kill (docs/reliability.md).
 //!
 //! Each command installs what it needs on Debian or Ubuntu when run as root
 //! (apt packages, PostgreSQL, npm packages, tauri-driver) and otherwise says
 //! exactly what to install.
 
+mod chaos;
 mod fuzz;
+mod fuzz_parsers;
 mod setup;
 
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask <demo [--fresh] | walkthrough [--fresh] | test | bench [--cards N] | fuzz-api [--examples N]>";
+const USAGE: &str = "usage: cargo xtask <demo [--fresh] | walkthrough [--fresh] | test | bench [--cards N] | fuzz-api [--examples N] | chaos [--kills N] [--customers N] [--seconds N] | fuzz [--seconds N]>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +39,8 @@ fn main() -> Result<()> {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("fuzz-api") => fuzz::fuzz_api(&args[1..]),
+        Some("chaos") => chaos::chaos(&args[1..]),
+        Some("fuzz") => fuzz_parsers::fuzz(&args[1..]),
         _ => bail!(USAGE),
     }
 }
@@ -160,6 +169,10 @@ fn test() -> Result<()> {
         run(&mut tests(&console))?;
     }
 
+    // A short run of every fuzz target: a parser change that panics on
+    // some input is caught here, not only in the long runs.
+    fuzz_parsers::run_all(10)?;
+
     section("documentation");
     run(Command::new(setup::cargo())
         .args(["doc", "--workspace", "--no-deps", "--exclude", "xtask"])
@@ -178,11 +191,11 @@ fn bench(extra: &[String]) -> Result<()> {
         .env("DATABASE_URL", database_url))
 }
 
-fn section(name: &str) {
+pub(crate) fn section(name: &str) {
     println!("\n==> {name}");
 }
 
-fn run(cmd: &mut Command) -> Result<()> {
+pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     let status = cmd
         .status()
         .with_context(|| format!("could not start {:?}", cmd.get_program()))?;
