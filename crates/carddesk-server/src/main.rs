@@ -282,7 +282,11 @@ async fn main() -> anyhow::Result<()> {
             });
             let delivery = tokio::spawn(async move { worker.run(stopped).await });
             tokio::spawn(forget_idempotency_keys(processor.clone()));
-            let state = AppState::new(processor).trusting(settings.trusted_proxies());
+            let state = AppState::new(processor)
+                .trusting(settings.trusted_proxies())
+                .with_limits(settings.limits.work())
+                .with_sign_in_limits(settings.limits.sign_in())
+                .with_customer_limits(settings.limits.customer());
             if let Some(addr) = settings.metrics_listen {
                 let listener = tokio::net::TcpListener::bind(addr)
                     .await

@@ -127,6 +127,7 @@ impl ServerConfig {
     /// Checks what types alone do not.
     fn validate(&self, figment: &Figment, problems: &mut Vec<String>) {
         let at = |key: &str| format!("{key} ({})", origin(figment, key));
+        self.limits.check(at, problems);
         if let Some(list) = &self.trusted_proxies
             && let Err(e) = crate::forwarded::TrustedProxies::parse(list)
         {

@@ -18,11 +18,13 @@
 //! module returns quotes a value: errors name the setting and where it was
 //! set, never what it was set to.
 
+mod limits;
 mod load;
 mod problems;
 #[cfg(test)]
 mod tests;
 
+pub use limits::LimitSettings;
 pub use problems::ConfigError;
 
 use std::fmt;
@@ -49,7 +51,7 @@ pub struct Setting {
     pub key: &'static str,
     /// The environment variable.
     pub env: &'static str,
-    /// The command-line flag.
+    /// The command-line flag (empty for the limits, which have none).
     pub flag: &'static str,
     /// Whether the value is a secret.
     pub secret: bool,
@@ -64,6 +66,16 @@ const fn setting(key: &'static str, env: &'static str, flag: &'static str) -> Se
     }
 }
 
+/// A limit: set in the file or the environment, with no flag of its own.
+const fn limit(key: &'static str, env: &'static str) -> Setting {
+    Setting {
+        key,
+        env,
+        flag: "",
+        secret: false,
+    }
+}
+
 const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Setting {
     Setting {
         key,
@@ -74,7 +86,7 @@ const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Set
 }
 
 /// Every setting, with its environment variable and flag.
-pub const SETTINGS: [Setting; 14] = [
+pub const SETTINGS: [Setting; 21] = [
     setting("database_url", "DATABASE_URL", "--database-url"),
     setting("key_file", "CARDDESK_KEY_FILE", "--key-file"),
     setting("listen", "CARDDESK_LISTEN", "--listen"),
@@ -120,6 +132,28 @@ pub const SETTINGS: [Setting; 14] = [
         "metrics_listen",
         "CARDDESK_METRICS_LISTEN",
         "--metrics-listen",
+    ),
+    limit(
+        "limits.request_timeout_seconds",
+        "CARDDESK_LIMITS_REQUEST_TIMEOUT_SECONDS",
+    ),
+    limit(
+        "limits.concurrent_requests",
+        "CARDDESK_LIMITS_CONCURRENT_REQUESTS",
+    ),
+    limit("limits.event_streams", "CARDDESK_LIMITS_EVENT_STREAMS"),
+    limit("limits.sign_in_burst", "CARDDESK_LIMITS_SIGN_IN_BURST"),
+    limit(
+        "limits.sign_in_per_minute",
+        "CARDDESK_LIMITS_SIGN_IN_PER_MINUTE",
+    ),
+    limit(
+        "limits.customer_address_burst",
+        "CARDDESK_LIMITS_CUSTOMER_ADDRESS_BURST",
+    ),
+    limit(
+        "limits.customer_address_per_minute",
+        "CARDDESK_LIMITS_CUSTOMER_ADDRESS_PER_MINUTE",
     ),
 ];
 
@@ -176,6 +210,10 @@ pub struct ServerConfig {
     /// clients only.
     #[serde(default)]
     pub metrics_listen: Option<SocketAddr>,
+    /// The limits on work, sign-ins and the customer API (see
+    /// [`LimitSettings`]).
+    #[serde(default)]
+    pub limits: LimitSettings,
 }
 
 /// A boolean from the file (`true`) or from the environment or a flag,
