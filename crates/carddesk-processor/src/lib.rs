@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod audit_anchor;
+mod audit_writer;
 pub mod clock;
 pub mod delivery;
 pub mod desk;
@@ -86,6 +87,8 @@ pub struct Processor {
     hashing: hashing::Hashing,
     /// Sign-outs, told to the signed-out sessions' event streams.
     revocations: staff::Revocations,
+    /// Entries that stand alone, appended together.
+    audit_writer: audit_writer::AuditWriter,
 }
 
 impl Processor {
@@ -123,6 +126,7 @@ impl Processor {
         if let Some(incoming) = store.listen().await? {
             events.relay_through(store.clone(), incoming);
         }
+        let audit_writer = audit_writer::AuditWriter::start(store.clone());
         Ok(Self {
             store,
             keys,
@@ -132,6 +136,7 @@ impl Processor {
             events,
             hashing: hashing::Hashing::new(),
             revocations: staff::Revocations::default(),
+            audit_writer,
         })
     }
 
@@ -171,8 +176,10 @@ impl Processor {
         self.clock.now()
     }
 
-    /// Appends one audit entry, now, in a transaction of its own: for what
-    /// is recorded apart from any change (a refusal, a read, a rendering).
+    /// Appends one audit entry, now, apart from any change (a refusal, a
+    /// read, a rendering), and returns once it is committed: in one
+    /// transaction with the other such entries waiting (see
+    /// `audit_writer`).
     pub(crate) async fn audit_alone(
         &self,
         actor: &Actor,
@@ -182,20 +189,17 @@ impl Processor {
         outcome: Outcome,
         detail: String,
     ) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        append_audit(
-            tx.as_mut(),
-            actor,
-            self.now(),
-            action,
-            object,
-            origin,
-            outcome,
-            detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.audit_writer
+            .append(NewAuditEntry {
+                at: self.now(),
+                actor: actor.label(),
+                action: action.to_owned(),
+                object: object.to_owned(),
+                origin: origin.to_owned(),
+                outcome,
+                detail,
+            })
+            .await
     }
 }
 
