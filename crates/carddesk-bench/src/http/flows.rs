@@ -38,16 +38,10 @@ async fn code_of(pool: &sqlx::PgPool, keys: &Keyring, case: i64) -> anyhow::Resu
         .context("the instruction carries a code")
 }
 
-/// The steps of one flow, in order, as the table names them.
-const STEPS: [&str; 7] = [
-    "mark",
-    "package",
-    "instruct",
-    "read code",
-    "open code",
-    "challenge",
-    "verify",
-];
+/// The steps of one flow, in order, as the table names them: the agent's
+/// "send unfreeze" (mark, package and instruct in one transaction, as the
+/// console asks with the customer on the line), then the customer's.
+const STEPS: [&str; 5] = ["send", "read code", "open code", "challenge", "verify"];
 
 /// How a flow reaches the processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,33 +87,15 @@ async fn one_flow(
             let case = call(
                 client,
                 Method::POST,
-                &format!("{base}/api/agent/cards/{card}/cases"),
-                Some(token),
-                None,
-            )
-            .await?;
-            let case = case["id"].as_i64().context("a case id")?;
-            lap(0);
-            call(
-                client,
-                Method::POST,
-                &format!("{base}/api/agent/cases/{case}/package"),
-                Some(token),
-                None,
-            )
-            .await?;
-            lap(1);
-            call(
-                client,
-                Method::POST,
-                &format!("{base}/api/agent/cases/{case}/instructions"),
+                &format!("{base}/api/agent/cards/{card}/remote-unfreeze"),
                 Some(token),
                 Some(&json!({ "text": true, "voice": false })),
             )
             .await?;
-            lap(2);
+            let case = case["id"].as_i64().context("a case id")?;
+            lap(0);
             let code = code_of(&desk.pool, &desk.keys, case).await?;
-            lap(3);
+            lap(1);
             let opened = call(
                 client,
                 Method::POST,
@@ -132,7 +108,7 @@ async fn one_flow(
                 .as_str()
                 .context("a session token")?
                 .to_owned();
-            lap(4);
+            lap(2);
             call(
                 client,
                 Method::POST,
@@ -141,7 +117,7 @@ async fn one_flow(
                 None,
             )
             .await?;
-            lap(5);
+            lap(3);
             let verified = call(
                 client,
                 Method::POST,
@@ -155,26 +131,25 @@ async fn one_flow(
                 "the flow ends unfrozen, not {}",
                 verified["outcome"]
             );
-            lap(6);
+            lap(4);
         }
         Via::InProcess => {
             let p = &desk.processor;
-            let case = p.mark(staff, CardId(card), "127.0.0.1").await?.id;
-            lap(0);
-            p.package(staff, case, "127.0.0.1").await?;
-            lap(1);
             let channels = Channels {
                 text: true,
                 voice: false,
             };
-            p.instruct(staff, case, channels, "127.0.0.1").await?;
-            lap(2);
+            let case = p
+                .mark_package_send(staff, CardId(card), channels, "127.0.0.1")
+                .await?
+                .id;
+            lap(0);
             let code = code_of(&desk.pool, &desk.keys, case.0).await?;
-            lap(3);
+            lap(1);
             let session = p.request_unfreeze(&code, "127.0.0.1").await?.token;
-            lap(4);
+            lap(2);
             p.challenge(&session, "127.0.0.1").await?;
-            lap(5);
+            lap(3);
             let upload = CredentialUpload {
                 id_document: Some(IdDocument::resident_id(id_number)?),
                 transaction_password: Some(SecretString::from(TRANSACTION_PASSWORD.to_owned())),
@@ -184,7 +159,7 @@ async fn one_flow(
                 outcome == VerifyOutcome::Unfrozen,
                 "the flow ends unfrozen, not {outcome:?}"
             );
-            lap(6);
+            lap(4);
         }
     }
     Ok(times)

@@ -61,12 +61,16 @@ impl Server {
         let task = tokio::spawn(carddesk_server::serve(
             listener,
             // The load generator's customers all call from 127.0.0.1.
-            AppState::new(processor.clone()).with_customer_limits(
-                carddesk_server::customer::CustomerLimits {
+            AppState::new(processor.clone())
+                .with_customer_limits(carddesk_server::customer::CustomerLimits {
                     exempt_loopback: true,
                     ..Default::default()
-                },
-            ),
+                })
+                // The bench's hundred agents sign in from one address.
+                .with_sign_in_limits(carddesk_server::limits::SignInLimits {
+                    address_burst: 10_000,
+                    address_per_minute: 10_000,
+                }),
             async move {
                 let _ = stopped.await;
             },
@@ -137,6 +141,9 @@ async fn signed_in_agents(
     count: usize,
 ) -> anyhow::Result<Vec<String>> {
     let password = SecretString::from(AGENT_PASSWORD.to_owned());
+    // Staff passwords are hashed on one thread, and more waiting than its
+    // line are refused (`hashing::STAFF_QUEUE`): a few at a time.
+    let line = Arc::new(tokio::sync::Semaphore::new(8));
     let mut adding = JoinSet::new();
     for i in 0..count {
         let username = format!("{prefix}{i:03}");
@@ -150,7 +157,9 @@ async fn signed_in_agents(
             continue;
         }
         let (processor, password) = (server.processor.clone(), password.clone());
+        let line = line.clone();
         adding.spawn(async move {
+            let _turn = line.acquire_owned().await.expect("the line stays open");
             processor
                 .add_staff(
                     &Actor::System,
@@ -172,7 +181,9 @@ async fn signed_in_agents(
     for i in 0..count {
         let (client, url) = (client.clone(), format!("{}/api/agent/sign-in", server.base));
         let body = json!({ "username": format!("{prefix}{i:03}"), "password": AGENT_PASSWORD });
+        let line = line.clone();
         signing.spawn(async move {
+            let _turn = line.acquire_owned().await?;
             let answer = call(&client, reqwest::Method::POST, &url, None, Some(&body)).await?;
             answer["token"]
                 .as_str()
