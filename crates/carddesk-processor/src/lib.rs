@@ -189,17 +189,30 @@ impl Processor {
         outcome: Outcome,
         detail: String,
     ) -> Result<()> {
-        self.audit_writer
-            .append(NewAuditEntry {
-                at: self.now(),
-                actor: actor.label(),
-                action: action.to_owned(),
-                object: object.to_owned(),
-                origin: origin.to_owned(),
-                outcome,
-                detail,
-            })
-            .await
+        let entry = audit_entry(actor, self.now(), action, object, origin, outcome, detail);
+        self.audit_writer.append(entry).await
+    }
+}
+
+/// An audit entry of PCI DSS 10.2.2's fields.
+#[allow(clippy::too_many_arguments)] // Each is one of those fields.
+fn audit_entry(
+    actor: &Actor,
+    at: DateTime<Utc>,
+    action: &str,
+    object: &str,
+    origin: &str,
+    outcome: Outcome,
+    detail: String,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        at,
+        actor: actor.label(),
+        action: action.to_owned(),
+        object: object.to_owned(),
+        origin: origin.to_owned(),
+        outcome,
+        detail,
     }
 }
 
@@ -215,15 +228,6 @@ pub(crate) async fn append_audit(
     outcome: Outcome,
     detail: String,
 ) -> Result<i64> {
-    Ok(tx
-        .append_audit(&NewAuditEntry {
-            at,
-            actor: actor.label(),
-            action: action.to_owned(),
-            object: object.to_owned(),
-            origin: origin.to_owned(),
-            outcome,
-            detail,
-        })
-        .await?)
+    let entry = audit_entry(actor, at, action, object, origin, outcome, detail);
+    Ok(tx.append_audit(&entry).await?)
 }
