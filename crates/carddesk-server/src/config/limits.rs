@@ -12,7 +12,7 @@ use crate::limits::SignInLimits;
 use crate::overload;
 
 /// The limits a deployment may set. Each is a whole number from 1 to its
-/// bound ([`BOUNDS`]).
+/// bound (`BOUNDS`: 600 s for the time limit, 100,000 for the others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitSettings {
@@ -41,7 +41,7 @@ pub struct LimitSettings {
 }
 
 /// The largest value each limit may take, by its key under `[limits]`.
-pub const BOUNDS: [(&str, u64); 7] = [
+pub(super) const BOUNDS: [(&str, u64); 7] = [
     ("request_timeout_seconds", 600),
     ("concurrent_requests", 100_000),
     ("event_streams", 100_000),
