@@ -18,6 +18,7 @@ pub mod expiry;
 pub mod extract;
 pub mod forwarded;
 pub mod health;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod limits;
 pub mod live;

@@ -281,7 +281,9 @@ async fn main() -> anyhow::Result<()> {
                 ))
             });
             let delivery = tokio::spawn(async move { worker.run(stopped).await });
-            tokio::spawn(forget_idempotency_keys(processor.clone()));
+            tokio::spawn(carddesk_server::housekeeping::forget_expired(
+                processor.clone(),
+            ));
             let state = AppState::new(processor)
                 .trusting(settings.trusted_proxies())
                 .with_limits(settings.limits.work())
@@ -350,28 +352,6 @@ fn adapters(settings: &ServerConfig) -> anyhow::Result<Adapters> {
         tracing::info!("no voice gateway configured: voice prompts stay in the local outbox");
     }
     Ok(adapters)
-}
-
-/// Forgets idempotency keys older than their 24-hour retention, hourly.
-async fn forget_idempotency_keys(processor: Processor) {
-    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        hourly.tick().await;
-        let before = chrono::Utc::now() - carddesk_server::idempotency::RETENTION;
-        let purged = async {
-            let mut tx = processor.store().begin().await?;
-            let n = tx.purge_idempotency(before).await?;
-            tx.commit().await?;
-            // Buckets untouched for an hour are full again: the same as none.
-            let idle = chrono::Utc::now() - chrono::Duration::hours(1);
-            let buckets = processor.store().purge_rate_buckets(idle).await?;
-            Ok::<_, carddesk_store::StoreError>(n + buckets)
-        };
-        match purged.await {
-            Ok(n) => tracing::debug!(purged = n, "forgot expired idempotency keys"),
-            Err(e) => tracing::warn!(error = %e, "could not forget expired idempotency keys"),
-        }
-    }
 }
 
 /// Logs as JSON lines (each with its span's route and request id) when

@@ -11,6 +11,7 @@ mod agent;
 mod customer;
 mod expiry;
 mod lifting;
+mod preparing;
 mod reads;
 mod supervisor;
 mod verify;
