@@ -12,7 +12,7 @@ use crate::limits::SignInLimits;
 use crate::overload;
 
 /// The limits a deployment may set. Each is a whole number from 1 to its
-/// bound (`BOUNDS`: 600 s for the time limit, 100,000 for the others).
+/// bound (600 s for the time limit, 100,000 for the others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitSettings {
@@ -40,16 +40,10 @@ pub struct LimitSettings {
     pub customer_address_per_minute: u64,
 }
 
-/// The largest value each limit may take, by its key under `[limits]`.
-pub(super) const BOUNDS: [(&str, u64); 7] = [
-    ("request_timeout_seconds", 600),
-    ("concurrent_requests", 100_000),
-    ("event_streams", 100_000),
-    ("sign_in_burst", 100_000),
-    ("sign_in_per_minute", 100_000),
-    ("customer_address_burst", 100_000),
-    ("customer_address_per_minute", 100_000),
-];
+/// The largest value the time limit may take, in seconds.
+const MAX_TIMEOUT_SECONDS: u64 = 600;
+/// The largest value any other limit may take.
+const MAX_COUNT: u64 = 100_000;
 
 impl Default for LimitSettings {
     fn default() -> Self {
@@ -69,23 +63,36 @@ impl Default for LimitSettings {
 }
 
 impl LimitSettings {
-    fn values(&self) -> [u64; 7] {
+    /// Each limit: its key under `[limits]`, its value and its bound.
+    fn each(&self) -> [(&'static str, u64, u64); 7] {
         [
-            self.request_timeout_seconds,
-            self.concurrent_requests,
-            self.event_streams,
-            self.sign_in_burst,
-            self.sign_in_per_minute,
-            self.customer_address_burst,
-            self.customer_address_per_minute,
+            (
+                "request_timeout_seconds",
+                self.request_timeout_seconds,
+                MAX_TIMEOUT_SECONDS,
+            ),
+            ("concurrent_requests", self.concurrent_requests, MAX_COUNT),
+            ("event_streams", self.event_streams, MAX_COUNT),
+            ("sign_in_burst", self.sign_in_burst, MAX_COUNT),
+            ("sign_in_per_minute", self.sign_in_per_minute, MAX_COUNT),
+            (
+                "customer_address_burst",
+                self.customer_address_burst,
+                MAX_COUNT,
+            ),
+            (
+                "customer_address_per_minute",
+                self.customer_address_per_minute,
+                MAX_COUNT,
+            ),
         ]
     }
 
     /// Each limit out of its range, as a problem naming the setting
     /// (`at` says where it was set).
     pub(super) fn check(&self, at: impl Fn(&str) -> String, problems: &mut Vec<String>) {
-        for ((name, bound), value) in BOUNDS.iter().zip(self.values()) {
-            if !(1..=*bound).contains(&value) {
+        for (name, value, bound) in self.each() {
+            if !(1..=bound).contains(&value) {
                 problems.push(format!(
                     "{}: must be a whole number from 1 to {bound}",
                     at(&format!("limits.{name}"))
