@@ -39,7 +39,7 @@ pub fn fuzz(extra: &[String]) -> Result<()> {
 
 /// Runs every target for `seconds` each.
 pub fn run_all(seconds: u64) -> Result<()> {
-    let cargo_fuzz = install()?;
+    let cargo_fuzz = setup::cargo_tool("cargo-fuzz", CARGO_FUZZ)?;
     // Instrumented builds of their own, apart from the workspace's.
     let target_dir =
         PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned()))
@@ -62,25 +62,7 @@ pub fn run_all(seconds: u64) -> Result<()> {
                 "--",
                 &format!("-max_total_time={seconds}"),
                 "-print_final_stats=1",
-            ])
-            .env_remove("RUSTC_WRAPPER"))?;
+            ]))?;
     }
     Ok(())
-}
-
-/// cargo-fuzz, installed into Cargo's bin directory when missing.
-fn install() -> Result<PathBuf> {
-    let bin = std::env::var("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|home| home.join("bin").join("cargo-fuzz"))
-        .context("no HOME")?;
-    if !bin.exists() {
-        section("installing cargo-fuzz");
-        run(Command::new(setup::cargo())
-            .args(["install", "cargo-fuzz", "--locked", "--version", CARGO_FUZZ])
-            // Its own target directory: the project's would rebuild for it.
-            .env_remove("CARGO_TARGET_DIR"))?;
-    }
-    Ok(bin)
 }

@@ -223,24 +223,30 @@ pub fn ui_packages() -> Result<()> {
 /// The tauri-driver binary the console's end-to-end tests use, installed
 /// with cargo when missing.
 pub fn tauri_driver() -> Result<String> {
-    let cargo_bin = std::env::var("CARGO_HOME")
+    Ok(cargo_tool("tauri-driver", "2.1.0")?.display().to_string())
+}
+
+/// A tool from crates.io in Cargo's bin directory, `cargo install`ed at
+/// `version` when it is not there yet.
+pub fn cargo_tool(name: &str, version: &str) -> Result<PathBuf> {
+    let bin = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|home| home.join("bin").join("tauri-driver"))
+        .map(|home| home.join("bin").join(name))
         .context("no HOME")?;
-    if cargo_bin.exists() {
-        return Ok(cargo_bin.display().to_string());
+    if bin.exists() {
+        return Ok(bin);
     }
-    println!("==> installing tauri-driver");
+    println!("==> installing {name}");
     let status = Command::new(cargo())
-        .args(["install", "tauri-driver", "--locked", "--version", "2.1.0"])
+        .args(["install", name, "--locked", "--version", version])
         // Its own target directory: the project's would rebuild for it.
         .env_remove("CARGO_TARGET_DIR")
         .status()?;
     if !status.success() {
-        bail!("cargo install tauri-driver failed");
+        bail!("cargo install {name} failed");
     }
-    Ok(cargo_bin.display().to_string())
+    Ok(bin)
 }
 
 /// A command that runs `argv` with a display: as is when one is set,
