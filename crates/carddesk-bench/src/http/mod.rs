@@ -131,9 +131,8 @@ async fn call(
     Ok(serde_json::from_slice(&bytes)?)
 }
 
-/// Makes the agents `{prefix}000`… that do not exist yet (their Argon2id
-/// hashes in parallel), then signs each in over HTTP, returning their
-/// session tokens.
+/// Makes the agents `{prefix}000`… that do not exist yet, then signs each
+/// in over HTTP, eight at a time each way, returning their session tokens.
 async fn signed_in_agents(
     server: &Server,
     client: &reqwest::Client,

@@ -15,6 +15,8 @@ pub struct Cluster {
     log: PathBuf,
     /// Its port on 127.0.0.1.
     pub port: u16,
+    /// Whether PostgreSQL's programs run through `runuser -u postgres`.
+    as_postgres: bool,
     dir: tempfile::TempDir,
 }
 
@@ -47,9 +49,10 @@ impl Cluster {
             data: dir.path().join("data"),
             log: dir.path().join("postgres.log"),
             port,
+            as_postgres: is_root(),
             dir,
         };
-        if is_root() {
+        if cluster.as_postgres {
             let chown = Command::new("chown")
                 .args(["-R", "postgres:postgres"])
                 .arg(cluster.dir.path())
@@ -100,7 +103,7 @@ impl Cluster {
     /// `program` of PostgreSQL's, as the `postgres` user when we are root.
     fn command(&self, program: &str) -> Command {
         let exe = self.bin.join(program);
-        if is_root() {
+        if self.as_postgres {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(exe);
             c
