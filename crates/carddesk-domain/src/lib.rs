@@ -1,6 +1,7 @@
 //! The rules of CardDesk, free of any I/O.
 //!
-//! This crate knows what a card, a customer and an unfreeze case are, which
+//! This crate knows what a card, a customer, an unfreeze case and a
+//! virtual-card application are, which
 //! moves between their states are legal, which freeze reasons allow a remote
 //! unfreeze (the [`policy`]), and how to check and mask the numbers people
 //! type (resident ID numbers, card numbers). It knows nothing of SQL, HTTP,
@@ -9,6 +10,7 @@
 //! Every illegal move is a typed error, so callers cannot forget to handle one.
 #![deny(missing_docs)]
 
+pub mod application;
 pub mod card;
 pub mod case;
 pub mod customer;
