@@ -34,6 +34,9 @@ pub enum Actor {
     Customer(CustomerId),
     /// The processor itself (expiry sweeps, seeding, migrations).
     System,
+    /// Someone applying for a virtual card, known by their application
+    /// until they are a customer.
+    Applicant(application::ApplicationId),
 }
 
 impl Actor {
@@ -41,7 +44,7 @@ impl Actor {
     pub fn channel(&self) -> Channel {
         match self {
             Actor::Staff(_) => Channel::Agent,
-            Actor::Customer(_) => Channel::Customer,
+            Actor::Customer(_) | Actor::Applicant(_) => Channel::Customer,
             Actor::System => Channel::System,
         }
     }
@@ -53,6 +56,7 @@ impl Actor {
             Actor::Staff(s) => format!("{}:{}", s.role.as_str(), s.username),
             Actor::Customer(id) => format!("customer:{}", id.0),
             Actor::System => "system".to_owned(),
+            Actor::Applicant(id) => format!("applicant:{}", id.0),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The processor's errors, each with a stable code the transports expose as
 //! `{code, message}`.
 
+use carddesk_domain::application::ApplicationError;
 use carddesk_domain::card::CardStatusError;
 use carddesk_domain::case::CaseError;
 use carddesk_store::StoreError;
@@ -66,6 +67,18 @@ pub enum ProcessorError {
     /// Storage failed.
     #[error("storage: {0}")]
     Store(#[from] StoreError),
+    /// The application rules refuse the step.
+    #[error(transparent)]
+    Application(#[from] ApplicationError),
+    /// The transit service refuses the application.
+    #[error("{}", .0.message())]
+    Refused(crate::applications::Refusal),
+    /// An upload is not what it should be.
+    #[error("{0}")]
+    InvalidUpload(#[from] carddesk_media::MediaError),
+    /// The card's number was shown once already.
+    #[error("the card's details were shown once and cannot be shown again")]
+    AlreadyShown,
 }
 
 impl ProcessorError {
@@ -91,6 +104,19 @@ impl ProcessorError {
             ProcessorError::Unauthenticated => "unauthenticated",
             ProcessorError::Busy => "unavailable",
             ProcessorError::Store(e) if e.is_unavailable() => "unavailable",
+            ProcessorError::Application(e) => match e {
+                ApplicationError::Expired => "expired",
+                ApplicationError::AttemptsExhausted => "locked",
+                ApplicationError::NotReviewer => "forbidden",
+                ApplicationError::SameMakerAndChecker => "maker_checker",
+                ApplicationError::Verdict(_) => "invalid_input",
+                ApplicationError::IllegalMove { .. }
+                | ApplicationError::WrongRoute(_)
+                | ApplicationError::OutOfOrder => "illegal_state",
+            },
+            ProcessorError::Refused(r) => r.code(),
+            ProcessorError::InvalidUpload(_) => "invalid_upload",
+            ProcessorError::AlreadyShown => "already_shown",
             ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
                 "internal"
             }

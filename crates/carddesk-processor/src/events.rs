@@ -51,6 +51,16 @@ pub enum Event {
         /// Whose case it is, as an actor label (`agent:alice`).
         holder: String,
     },
+    /// A virtual-card application changed (submitted, routed, queued for
+    /// an interview, claimed, decided, issued).
+    ApplicationChanged {
+        /// The application.
+        application_id: carddesk_domain::application::ApplicationId,
+        /// Its state.
+        state: carddesk_domain::application::ApplicationState,
+        /// Its interview's step (`awaiting_uploads` on the two-card route).
+        step: &'static str,
+    },
     /// Events from other processes may have been missed (the relay lost
     /// its database connection for a while): watchers re-read what they
     /// show. Never sent between processes.
@@ -196,6 +206,11 @@ impl Event {
                 outbox_id,
                 holder,
             } => format!("outbox:{}:{outbox_id}:{holder}", case_id.0),
+            Event::ApplicationChanged {
+                application_id,
+                state,
+                step,
+            } => format!("application:{}:{}/{step}", application_id.0, state.as_str()),
             Event::Missed => carddesk_store::LISTEN_GAP.to_owned(),
         }
     }
@@ -225,9 +240,24 @@ impl Event {
                     holder: holder.to_owned(),
                 }
             }
+            "application" => {
+                let (state, step) = value.split_once('/')?;
+                Event::ApplicationChanged {
+                    application_id: carddesk_domain::application::ApplicationId(id),
+                    state: carddesk_domain::application::ApplicationState::parse(state)?,
+                    step: interview_step_name(step)?,
+                }
+            }
             _ => return None,
         })
     }
+}
+
+/// The static name of an interview step, as encoded.
+fn interview_step_name(step: &str) -> Option<&'static str> {
+    ["awaiting_uploads", "queued", "claimed", "awaiting_override"]
+        .into_iter()
+        .find(|s| *s == step)
 }
 
 #[cfg(test)]

@@ -44,6 +44,16 @@ pub enum Purpose {
     KeyCheck,
     /// Checkpoints of the audit chain's head, kept outside the database.
     AuditAnchor,
+    /// The shuffle of a virtual product's serials into account numbers.
+    CardSerial,
+    /// A virtual card's security code, derived from its number and expiry.
+    SecurityCode,
+    /// The keyed hash the bank keeps of a security code.
+    SecurityCodeCheck,
+    /// The two-card route's one-time codes.
+    ApplicationCode,
+    /// Interview uploads sealed at rest.
+    Media,
 }
 
 impl Purpose {
@@ -58,6 +68,11 @@ impl Purpose {
             Purpose::Instruction => b"carddesk/instruction",
             Purpose::KeyCheck => b"carddesk/key-check",
             Purpose::AuditAnchor => b"carddesk/audit-anchor",
+            Purpose::CardSerial => b"carddesk/card-serial",
+            Purpose::SecurityCode => b"carddesk/security-code",
+            Purpose::SecurityCodeCheck => b"carddesk/security-code-check",
+            Purpose::ApplicationCode => b"carddesk/application-code",
+            Purpose::Media => b"carddesk/media",
         }
     }
 }

@@ -17,6 +17,7 @@
 //! never logged, returned in errors or stored.
 #![deny(missing_docs)]
 
+pub mod applications;
 pub mod audit_anchor;
 mod audit_writer;
 pub mod clock;
@@ -62,6 +63,10 @@ pub struct ProcessorConfig {
     /// the database (see [`audit_anchor`]); verifying the chain checks
     /// against the latest. `None`: no anchor (the offline demo).
     pub audit_anchor: Option<std::path::PathBuf>,
+    /// The limits on virtual-card applications.
+    pub applications: carddesk_domain::application::ApplicationLimits,
+    /// Where interview uploads are kept, and their limits.
+    pub media: applications::MediaSettings,
 }
 
 impl Default for ProcessorConfig {
@@ -70,6 +75,8 @@ impl Default for ProcessorConfig {
             limits: PolicyLimits::default(),
             link_base: "http://127.0.0.1:8080".to_owned(),
             audit_anchor: None,
+            applications: Default::default(),
+            media: Default::default(),
         }
     }
 }

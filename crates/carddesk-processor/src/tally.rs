@@ -37,7 +37,10 @@ impl Tally {
                 Event::AttemptFailed { .. } => {
                     self.attempts_failed.fetch_add(1, Ordering::Relaxed);
                 }
-                Event::CardChanged { .. } | Event::InstructionQueued { .. } | Event::Missed => {}
+                Event::CardChanged { .. }
+                | Event::InstructionQueued { .. }
+                | Event::ApplicationChanged { .. }
+                | Event::Missed => {}
             }
         }
     }

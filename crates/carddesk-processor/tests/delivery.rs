@@ -189,7 +189,7 @@ async fn instructed(
 async fn deliveries(desk: &Desk, case: CaseId) -> Vec<OutboxDelivery> {
     let mut found = Vec::new();
     for m in desk.store.outbox(None, 10_000).await.expect("outbox") {
-        if m.message.case_id == case {
+        if m.message.subject.case() == Some(case) {
             found.push(
                 desk.store
                     .outbox_delivery(m.id)

@@ -51,6 +51,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         InvalidInput => StatusCode::BAD_REQUEST,
+        InvalidUpload => StatusCode::UNPROCESSABLE_ENTITY,
+        // Refusals of the transit service: the request is well formed but
+        // the rules refuse this person or address now.
+        OpenApplication | AlreadyShown => StatusCode::CONFLICT,
+        CourtOrderFreeze => StatusCode::FORBIDDEN,
+        TooManyApplications | TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
         NotFound | NotAvailable => StatusCode::NOT_FOUND,
         Unauthenticated | VerificationFailed => StatusCode::UNAUTHORIZED,
         Forbidden | MakerChecker => StatusCode::FORBIDDEN,

@@ -1,6 +1,8 @@
-//! The schedule that expires cases whose one-time code ran out. Without
-//! it a case nobody touches again stays open, holding its card (a card has
-//! one open case at a time), until some request happens to run into it.
+//! The schedule that expires cases whose one-time code ran out, and
+//! virtual-card applications that outlived their day. Without it a case
+//! nobody touches again stays open, holding its card (a card has one open
+//! case at a time), and an abandoned application keeps its applicant from
+//! applying again.
 
 use std::time::Duration;
 
@@ -19,6 +21,11 @@ pub async fn run(processor: Processor, every: Duration, stop: watch::Receiver<bo
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired cases whose code ran out"),
             Err(e) => tracing::warn!(error = %e, "could not expire cases"),
+        }
+        match processor.expire_due_applications(500).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "expired applications past their day"),
+            Err(e) => tracing::warn!(error = %e, "could not expire applications"),
         }
     })
     .await;

@@ -46,6 +46,9 @@ const MAX_BODY: usize = 64 * 1024;
 /// tens of megabytes per agent.
 fn is_read(path: &str) -> bool {
     path.strip_prefix(carddesk_wire::routes::PREFIX) == Some(carddesk_wire::routes::SEARCH)
+        // An upload is larger than a remembered answer may be, and needs no
+        // key: sending it again replaces the same kind's file.
+        || path.starts_with("/api/applicant/media/")
 }
 
 /// When a claim made under `request_timeout` counts as abandoned.

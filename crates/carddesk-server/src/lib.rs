@@ -11,6 +11,7 @@
 
 pub mod agent;
 pub mod anchor;
+pub mod applicant;
 pub mod config;
 pub mod customer;
 pub mod error;
@@ -137,6 +138,11 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bo
         .nest(
             "/api/customer",
             customer::routes_with(state.customer_limits, &buckets)
+                .method_not_allowed_fallback(method_not_allowed),
+        )
+        .nest(
+            applicant::PREFIX,
+            applicant::routes_with(state.customer_limits, &buckets)
                 .method_not_allowed_fallback(method_not_allowed),
         )
         .merge(pages::routes_with(pages::PageLimits::default(), &buckets))

@@ -37,6 +37,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::agent::AgentApi::openapi());
     doc.merge(crate::live::LiveApi::openapi());
     doc.merge(crate::customer::CustomerApi::openapi());
+    doc.merge(crate::applicant::ApplicantApi::openapi());
     doc.merge(crate::health::HealthApi::openapi());
     doc
 }

@@ -19,6 +19,8 @@
 #[macro_use]
 mod sql;
 
+mod application_records;
+pub mod applications;
 mod audit;
 mod buckets;
 pub mod idempotency;
@@ -39,6 +41,10 @@ use carddesk_domain::{Card, CardId, CardStatus, Customer, CustomerId, PolicyRule
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+pub use application_records::{
+    Applicant, ApplicationRecord, MediaKind, MediaRecord, NewApplication, VirtualCardRecord,
+};
+pub use applications::{ApplicationStore, ApplicationTx};
 pub use audit::{AuditKey, GENESIS};
 pub use idempotency::{ClaimTimes, IdempotencyClaim};
 pub use postgres::PgStore;
@@ -118,7 +124,7 @@ pub struct CaseRecord {
 /// The repository: reads outside a transaction, and [`Store::begin`] for a
 /// unit of work that changes state.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: ApplicationStore + Send + Sync + std::fmt::Debug {
     /// Which database this is (`sqlite` or `postgres`), for logs and reports.
     fn kind(&self) -> &'static str;
 
@@ -276,7 +282,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// A unit of work: everything done through one `Tx` is committed together
 /// or not at all. State changes and their audit entries always share one.
 #[async_trait]
-pub trait Tx: Send {
+pub trait Tx: ApplicationTx + Send {
     /// Commits.
     async fn commit(self: Box<Self>) -> Result<()>;
 

@@ -158,3 +158,10 @@ crate::buckets::bucket_queries! {
 crate::integrity::integrity_queries! {
     store = PgStore,
 }
+
+crate::applications::application_queries! {
+    store = PgStore,
+    tx = PgTx,
+    db = sqlx::Postgres,
+    lock_row = " FOR UPDATE",
+}

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use crate::records::{
     AuditRecord, CardSecrets, CustomerSecrets, NewAuditEntry, NewOutboxMessage, OutboxChannel,
-    OutboxMessage, Outcome, Package,
+    OutboxMessage, OutboxSubject, Outcome, Package,
 };
 use crate::records::{IdempotentResponse, StaffRecord, StaffSessionRecord};
 use crate::{CaseRecord, Result, StoreError};
@@ -258,7 +258,9 @@ impl TryFrom<PackageRow> for Package {
 #[derive(sqlx::FromRow)]
 pub(crate) struct OutboxRow {
     id: i64,
-    case_id: i64,
+    case_id: Option<i64>,
+    application_id: Option<i64>,
+    purpose: String,
     channel: String,
     recipient: String,
     language: String,
@@ -275,7 +277,8 @@ impl TryFrom<OutboxRow> for OutboxMessage {
         Ok(OutboxMessage {
             id: r.id,
             message: NewOutboxMessage {
-                case_id: CaseId(r.case_id),
+                subject: OutboxSubject::from_columns(r.case_id, r.application_id, &r.purpose)
+                    .ok_or(StoreError::Corrupt("outbox"))?,
                 channel: OutboxChannel::parse(&r.channel).ok_or(StoreError::Corrupt("outbox"))?,
                 recipient: r.recipient,
                 language: r.language,

@@ -297,7 +297,7 @@ macro_rules! backend {
             async fn outbox(&self, status: Option<&str>, limit: u32) -> Result<Vec<OutboxMessage>> {
                 convert(
                     sqlx::query_as::<$db, OutboxRow>(
-                        "SELECT id, case_id, channel, recipient, language, body_sealed, \
+                        "SELECT id, case_id, application_id, purpose, channel, recipient, language, body_sealed, \
                          idempotency_key, status, attempts, created_at FROM outbox \
                          WHERE ($1 IS NULL OR status = $1) ORDER BY id LIMIT $2",
                     )
@@ -310,7 +310,7 @@ macro_rules! backend {
 
             async fn outbox_delivery(&self, id: i64) -> Result<Option<OutboxDelivery>> {
                 sqlx::query_as::<$db, OutboxDeliveryRow>(
-                    "SELECT id, case_id, channel, recipient, language, body_sealed, \
+                    "SELECT id, case_id, application_id, purpose, channel, recipient, language, body_sealed, \
                      idempotency_key, status, attempts, created_at, next_attempt_at, \
                      claimed_until, last_attempt_at, last_error_code, sent_at, delivered_via \
                      FROM outbox WHERE id = $1",
@@ -812,10 +812,13 @@ macro_rules! backend {
 
             async fn insert_outbox(&mut self, m: &NewOutboxMessage) -> Result<i64> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO outbox (case_id, channel, recipient, language, body_sealed, \
-                     idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    "INSERT INTO outbox (case_id, application_id, purpose, channel, recipient, \
+                     language, body_sealed, idempotency_key, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
-                .bind(m.case_id.0)
+                .bind(m.subject.columns().0)
+                .bind(m.subject.columns().1)
+                .bind(m.subject.columns().2)
                 .bind(m.channel.as_str())
                 .bind(&m.recipient)
                 .bind(&m.language)
@@ -851,7 +854,7 @@ macro_rules! backend {
                          WHERE id IN (SELECT id FROM due) \
                          AND status = 'pending' AND next_attempt_at <= $3 \
                          AND (claimed_until IS NULL OR claimed_until <= $3) \
-                         RETURNING id, case_id, channel, recipient, language, body_sealed, \
+                         RETURNING id, case_id, application_id, purpose, channel, recipient, language, body_sealed, \
                          idempotency_key, status, attempts, created_at"
                     ))
                     .bind(micros(lease_until))

@@ -113,3 +113,10 @@ crate::buckets::bucket_queries! {
 crate::integrity::integrity_queries! {
     store = SqliteStore,
 }
+
+crate::applications::application_queries! {
+    store = SqliteStore,
+    tx = SqliteTx,
+    db = sqlx::Sqlite,
+    lock_row = "",
+}

@@ -30,7 +30,8 @@ use carddesk_domain::{
 use carddesk_store::{
     AuditKey, AuditRecord, CardSecrets, CaseFilter, CaseRecord, ChainReport, CustomerSecrets,
     GENESIS, NewAuditEntry, NewCard, NewCustomer, NewOutboxMessage, OutboxChannel, OutboxDelivery,
-    OutboxMessage, OutboxSettlement, Outcome, Package, PgStore, SqliteStore, Store, StoreError,
+    OutboxMessage, OutboxSettlement, OutboxSubject, Outcome, Package, PgStore, SqliteStore, Store,
+    StoreError,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgPool, SqlitePool};
@@ -1216,7 +1217,7 @@ async fn outbox_listing_and_idempotency(backend: &Backend) {
     let card = frozen_card(store, 1, FreezeReason::WrongPinLimit).await;
     let case = add_case(store, &open_case(&card, &staff("li", Role::Agent), at(1))).await;
     let message = |channel, key: &str, n: i64| NewOutboxMessage {
-        case_id: case.id,
+        subject: OutboxSubject::Case(case.id),
         channel,
         recipient: "+8613800000001".to_owned(),
         language: "zh-CN".to_owned(),
@@ -1311,7 +1312,7 @@ async fn queue(store: &dyn Store, case: CaseId, n: u32) -> Vec<i64> {
     let mut ids = Vec::new();
     for i in 0..n {
         let m = NewOutboxMessage {
-            case_id: case,
+            subject: OutboxSubject::Case(case),
             channel: if i % 2 == 0 {
                 OutboxChannel::Text
             } else {

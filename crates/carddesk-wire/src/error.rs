@@ -56,6 +56,18 @@ pub enum ErrorCode {
     Unavailable,
     /// Something failed inside; the message says nothing of the machinery.
     Internal,
+    /// The person already has an open virtual-card application.
+    OpenApplication,
+    /// The applicant holds a card under a court-ordered freeze.
+    CourtOrderFreeze,
+    /// Too many applications by this person today.
+    TooManyApplications,
+    /// Too many applications from this address today.
+    TooManyFromAddress,
+    /// An upload is not what it should be (type, size, length, damage).
+    InvalidUpload,
+    /// The card's full number was shown once already.
+    AlreadyShown,
 }
 
 impl ErrorCode {
@@ -85,6 +97,12 @@ impl ErrorCode {
             ErrorCode::NotAvailable => "not_available",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::OpenApplication => "open_application",
+            ErrorCode::CourtOrderFreeze => "court_order_freeze",
+            ErrorCode::TooManyApplications => "too_many_applications",
+            ErrorCode::TooManyFromAddress => "too_many_from_address",
+            ErrorCode::InvalidUpload => "invalid_upload",
+            ErrorCode::AlreadyShown => "already_shown",
         }
     }
 

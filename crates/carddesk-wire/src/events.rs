@@ -38,6 +38,15 @@ pub enum DeskEvent {
         /// The outbox message.
         outbox_id: i64,
     },
+    /// A virtual-card application changed (the interview queue moved).
+    Application {
+        /// The application.
+        application_id: i64,
+        /// Its state.
+        state: crate::applications::ApplicationState,
+        /// Its interview's step.
+        step: crate::applications::InterviewStep,
+    },
     /// The watcher may have missed events (it fell behind, or its
     /// connection was down): re-read what is on screen.
     Resync,
@@ -50,7 +59,7 @@ impl DeskEvent {
             DeskEvent::Case { case_id, .. }
             | DeskEvent::Attempt { case_id, .. }
             | DeskEvent::Instruction { case_id, .. } => Some(*case_id),
-            DeskEvent::Card { .. } | DeskEvent::Resync => None,
+            DeskEvent::Card { .. } | DeskEvent::Application { .. } | DeskEvent::Resync => None,
         }
     }
 
@@ -61,6 +70,7 @@ impl DeskEvent {
             DeskEvent::Attempt { .. } => "attempt",
             DeskEvent::Card { .. } => "card",
             DeskEvent::Instruction { .. } => "instruction",
+            DeskEvent::Application { .. } => "application",
             DeskEvent::Resync => "resync",
         }
     }

@@ -11,6 +11,7 @@
 //! console's shell keeps the token).
 #![deny(missing_docs)]
 
+pub mod applications;
 pub mod audit;
 pub mod case;
 pub mod customer;
@@ -22,6 +23,7 @@ pub mod routes;
 pub mod search;
 pub mod staff;
 
+pub use applications::{ApplicationState, AuthRoute, ChecklistItem, InterviewStep, VerdictReason};
 pub use audit::{AuditDto, AuditQuery, ChainDto, Outcome};
 pub use case::{
     CaseDto, CaseState, InstructRequest, InstructionPreview, Page, QueueQuery, ReasonRequest,

@@ -33,9 +33,8 @@ pub mod http;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use carddesk_domain::case::CaseId;
 use carddesk_domain::{Actor, CaseState};
-use carddesk_store::{OutboxChannel, OutboxMessage, OutboxSettlement, Outcome};
+use carddesk_store::{OutboxChannel, OutboxMessage, OutboxSettlement, OutboxSubject, Outcome};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use secrecy::SecretString;
@@ -52,8 +51,8 @@ use crate::{Event, Processor, ProcessorError, Result, append_audit};
 pub struct Outgoing {
     /// The outbox row.
     pub outbox_id: i64,
-    /// The case it belongs to.
-    pub case_id: CaseId,
+    /// The case or application it belongs to.
+    pub subject: OutboxSubject,
     /// Text or voice.
     pub channel: OutboxChannel,
     /// E.164 phone number.
@@ -442,7 +441,7 @@ impl DeliveryWorker {
                 &Actor::System,
                 now,
                 action,
-                &format!("case:{}", message.message.case_id.0),
+                &message.message.subject.object(),
                 &format!("delivery:{}", config.worker_id),
                 outcome_kind,
                 detail,
@@ -462,13 +461,17 @@ impl DeliveryWorker {
             .delivery(channel.as_str(), tallied);
 
         let mut counts = DeliveryCounts::default();
-        let fields = (message.id, message.message.case_id.0, channel.as_str());
+        let fields = (
+            message.id,
+            message.message.subject.object(),
+            channel.as_str(),
+        );
         match (&settlement, held) {
             (_, false) => {
                 counts.lost = 1;
                 tracing::warn!(
                     outbox_id = fields.0,
-                    case_id = fields.1,
+                    object = %fields.1,
                     channel = fields.2,
                     attempt,
                     "the lease on an instruction passed to another worker; its outcome stands"
@@ -478,7 +481,7 @@ impl DeliveryWorker {
                 counts.sent = 1;
                 tracing::info!(
                     outbox_id = fields.0,
-                    case_id = fields.1,
+                    object = %fields.1,
                     channel = fields.2,
                     attempt,
                     via = %via,
@@ -495,7 +498,7 @@ impl DeliveryWorker {
                 counts.retried = 1;
                 tracing::warn!(
                     outbox_id = fields.0,
-                    case_id = fields.1,
+                    object = %fields.1,
                     channel = fields.2,
                     attempt,
                     code = %error_code,
@@ -507,7 +510,7 @@ impl DeliveryWorker {
                 counts.failed = 1;
                 tracing::warn!(
                     outbox_id = fields.0,
-                    case_id = fields.1,
+                    object = %fields.1,
                     channel = fields.2,
                     attempt,
                     code = %error_code,
@@ -527,7 +530,15 @@ impl DeliveryWorker {
         message: &OutboxMessage,
     ) -> Result<std::result::Result<(), DeliveryError>> {
         let processor = &self.inner.processor;
-        let Some(record) = processor.store().case(message.message.case_id).await? else {
+        let case_id = match message.message.subject {
+            OutboxSubject::Case(id) => id,
+            OutboxSubject::ApplicationCode(id) => {
+                return crate::applications::code_message_live(processor, id).await;
+            }
+            // A notice tells what happened; it stays worth delivering.
+            OutboxSubject::ApplicationNotice(_) => return Ok(Ok(())),
+        };
+        let Some(record) = processor.store().case(case_id).await? else {
             return Ok(Err(DeliveryError::rejected("case_missing")));
         };
         let case = record.case;
@@ -549,7 +560,7 @@ impl DeliveryWorker {
             .map_err(|_| DeliveryError::rejected("sealed"))?;
         Ok(Outgoing {
             outbox_id: message.id,
-            case_id: message.message.case_id,
+            subject: message.message.subject,
             channel: message.message.channel,
             recipient: message.message.recipient,
             language: message.message.language,
@@ -567,7 +578,10 @@ async fn instruction_queued(events: &mut broadcast::Receiver<Event>) {
     loop {
         match events.recv().await {
             // A gap in the relay may have hidden an instruction too.
-            Ok(Event::InstructionQueued { .. } | Event::Missed)
+            // An application's change may have queued a text to its applicant.
+            Ok(
+                Event::InstructionQueued { .. } | Event::ApplicationChanged { .. } | Event::Missed,
+            )
             | Err(broadcast::error::RecvError::Lagged(_)) => {
                 return;
             }

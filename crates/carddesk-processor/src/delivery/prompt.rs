@@ -31,7 +31,11 @@ impl Processor {
             .map(|d| d.message)
             .filter(|m| m.message.channel == OutboxChannel::Voice)
             .ok_or(ProcessorError::NotFound("voice instruction"))?;
-        let case_id = message.message.case_id;
+        let case_id = message
+            .message
+            .subject
+            .case()
+            .ok_or(ProcessorError::NotFound("voice instruction"))?;
         let record = self
             .store
             .case(case_id)

@@ -141,6 +141,18 @@ pub fn event(e: &Event) -> wire::DeskEvent {
             case_id: case_id.0,
             outbox_id,
         },
+        Event::ApplicationChanged {
+            application_id,
+            state,
+            step,
+        } => match wire::InterviewStep::parse(step) {
+            Some(step) => wire::DeskEvent::Application {
+                application_id: application_id.0,
+                state: state.into(),
+                step,
+            },
+            None => wire::DeskEvent::Resync,
+        },
         Event::Missed => wire::DeskEvent::Resync,
     }
 }

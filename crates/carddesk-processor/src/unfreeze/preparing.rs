@@ -4,7 +4,9 @@
 
 use carddesk_domain::case::{CaseError, UnfreezeCase};
 use carddesk_domain::{CardId, Customer};
-use carddesk_store::{NewOutboxMessage, OutboxChannel, Outcome, Package, StoreError, Tx};
+use carddesk_store::{
+    NewOutboxMessage, OutboxChannel, OutboxSubject, Outcome, Package, StoreError, Tx,
+};
 use secrecy::ExposeSecret;
 
 use super::agent::{StepBy, case_changed};
@@ -150,7 +152,7 @@ impl Processor {
             };
             let outbox_id = tx
                 .insert_outbox(&NewOutboxMessage {
-                    case_id,
+                    subject: OutboxSubject::Case(case_id),
                     channel,
                     recipient: customer.phone.as_str().to_owned(),
                     language: language.clone(),

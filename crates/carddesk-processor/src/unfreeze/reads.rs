@@ -86,12 +86,17 @@ impl Processor {
     pub async fn local_outbox(&self, limit: u32) -> Result<Vec<LocalInstruction>> {
         let mut out = Vec::new();
         for m in self.store.outbox(None, limit).await? {
+            // The demo's phone plays the unfreeze customer; an applicant's
+            // messages are read through the applications' own view.
+            let Some(case_id) = m.message.subject.case() else {
+                continue;
+            };
             let body = self
                 .keys
                 .open(Purpose::Instruction, &m.message.body_sealed)?;
             out.push(LocalInstruction {
                 id: m.id,
-                case_id: m.message.case_id,
+                case_id,
                 channel: m.message.channel,
                 recipient: m.message.recipient,
                 language: m.message.language,

@@ -1,0 +1,439 @@
+//! The video interview (a first card): the applicant's uploads, and the
+//! agents' queue, claim, verdict and a supervisor's override.
+//!
+//! Who may do what is decided here, below every transport: any member of
+//! staff may claim from the queue; only the reviewer decides; supervisors
+//! reassign and approve overrides, never of a verdict they gave; the
+//! uploads are opened only for the reviewer and supervisors, each view
+//! audited.
+
+use carddesk_domain::application::{
+    ApplicationError, ApplicationId, ApplicationState, InterviewStep, Verdict, VerdictOutcome,
+};
+use carddesk_domain::{Actor, Role, StaffMember};
+use carddesk_store::{ApplicationRecord, MediaKind, MediaRecord, Outcome};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::two_card::queue_text;
+use super::{IssuedCard, application_object, changed, lock_application, media, messages};
+use crate::{Processor, ProcessorError, Result, append_audit};
+
+/// An interview as the console shows it.
+#[derive(Debug, Clone)]
+pub struct InterviewReview {
+    /// The application.
+    pub application_id: ApplicationId,
+    /// `queued`, `claimed` or `awaiting_override`.
+    pub step: &'static str,
+    /// When it entered the queue.
+    pub queued_since: Option<DateTime<Utc>>,
+    /// Whether it has waited past the SLA.
+    pub late: bool,
+    /// The reviewer, once claimed (`agent:li`).
+    pub reviewer: Option<String>,
+    /// The applicant's name.
+    pub name: String,
+    /// Their document, masked.
+    pub document_masked: String,
+    /// Their phone, masked.
+    pub phone_masked: String,
+    /// The product applied for.
+    pub product: String,
+    /// The uploads (what was checked of them, not their content).
+    pub media: Vec<MediaRecord>,
+}
+
+/// An upload opened for its reviewer.
+#[derive(Debug)]
+pub struct MediaView {
+    /// Its MIME type, from the container found in it.
+    pub mime: &'static str,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Processor {
+    /// Takes one upload of the applicant's interview, checked by its
+    /// content (a real JPEG or PNG photo, a real WebM or MP4 video, within
+    /// size, pixel and duration limits), sealed at rest; when the last of
+    /// the four is in, the interview joins the agents' queue. Returns the
+    /// kinds still missing.
+    pub async fn upload_interview_media(
+        &self,
+        session: &SecretString,
+        kind: MediaKind,
+        bytes: &[u8],
+        origin: &str,
+    ) -> Result<Vec<MediaKind>> {
+        let record = self.application_by_session(session).await?;
+        let id = record.application.id;
+        let limits = &self.config.applications;
+        record.application.check_upload_step(self.now(), limits)?;
+        let settings = &self.config.media;
+        let info = match kind {
+            MediaKind::Video => carddesk_media::inspect_video(bytes, &settings.limits)?,
+            _ => carddesk_media::inspect_image(bytes, &settings.limits)?,
+        };
+        let sha256 = media::content_hash(bytes);
+        media::store(settings, &self.keys, &sha256, bytes).await?;
+
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut application = lock_application(tx.as_mut(), id).await?.application;
+        application.check_upload_step(now, limits)?;
+        tx.insert_media(&MediaRecord {
+            id: 0,
+            application_id: id,
+            kind,
+            container: info.container.as_str().to_owned(),
+            bytes: i64::try_from(info.bytes).unwrap_or(i64::MAX),
+            sha256,
+            width: info.width.and_then(|w| i32::try_from(w).ok()),
+            height: info.height.and_then(|h| i32::try_from(h).ok()),
+            duration_ms: info.duration_millis.and_then(|d| i64::try_from(d).ok()),
+            uploaded_at: now,
+        })
+        .await?;
+        let present = tx.current_media_kinds(id).await?;
+        let missing: Vec<MediaKind> = MediaKind::ALL
+            .into_iter()
+            .filter(|k| !present.contains(k))
+            .collect();
+        let object = application_object(id);
+        let actor = Actor::Applicant(id);
+        append_audit(
+            tx.as_mut(),
+            &actor,
+            now,
+            "application.uploaded",
+            &object,
+            origin,
+            Outcome::Success,
+            format!(
+                "{} ({}, {} bytes)",
+                kind.as_str(),
+                info.container.as_str(),
+                info.bytes
+            ),
+        )
+        .await?;
+        if missing.is_empty() {
+            application.uploads_complete(now, limits)?;
+            tx.save_application(&application).await?;
+            append_audit(
+                tx.as_mut(),
+                &actor,
+                now,
+                "application.queued",
+                &object,
+                origin,
+                Outcome::Success,
+                "every upload in: waiting for an agent".to_owned(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if missing.is_empty() {
+            self.events.send_all(vec![changed(&application)]);
+        }
+        Ok(missing)
+    }
+
+    /// The interviews waiting for or under review, oldest first.
+    pub async fn interview_queue(
+        &self,
+        staff: &StaffMember,
+        limit: u32,
+    ) -> Result<Vec<InterviewReview>> {
+        let now = self.now();
+        let sla = self.config.applications.interview_sla;
+        let mut out = Vec::new();
+        for record in self.store.interview_queue(limit).await? {
+            let media = self.store.application_media(record.application.id).await?;
+            out.push(review_of(record, media, now, sla));
+        }
+        self.audit_alone(
+            &Actor::Staff(staff.clone()),
+            "interview.queue_read",
+            "interviews",
+            "console",
+            Outcome::Success,
+            format!("{} interviews", out.len()),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// `staff` takes an interview from the queue (or keeps the one they
+    /// hold).
+    pub async fn claim_interview(
+        &self,
+        staff: &StaffMember,
+        id: ApplicationId,
+        origin: &str,
+    ) -> Result<()> {
+        let label = Actor::Staff(staff.clone()).label();
+        self.interview_step(staff, id, origin, "interview.claimed", |a, now, limits| {
+            a.claim(&label, false, now, limits)
+                .map(|()| format!("claimed by {label}"))
+        })
+        .await
+    }
+
+    /// A supervisor gives an interview to another member of staff.
+    pub async fn reassign_interview(
+        &self,
+        supervisor: &StaffMember,
+        id: ApplicationId,
+        to: &StaffMember,
+        origin: &str,
+    ) -> Result<()> {
+        if supervisor.role < Role::Supervisor {
+            return Err(ProcessorError::Forbidden);
+        }
+        let label = Actor::Staff(to.clone()).label();
+        self.interview_step(
+            supervisor,
+            id,
+            origin,
+            "interview.reassigned",
+            |a, now, limits| {
+                a.claim(&label, true, now, limits)
+                    .map(|()| format!("given to {label}"))
+            },
+        )
+        .await
+    }
+
+    /// The reviewer records their verdict: a pass issues the card, a fail
+    /// rejects the application and a retry asks for new uploads (the
+    /// applicant is told either way); a pass with an item unticked waits
+    /// for another supervisor.
+    pub async fn decide_interview(
+        &self,
+        staff: &StaffMember,
+        id: ApplicationId,
+        verdict: &Verdict,
+        origin: &str,
+    ) -> Result<Option<IssuedCard>> {
+        let actor = Actor::Staff(staff.clone());
+        let label = actor.label();
+        let limits = &self.config.applications;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let locked = lock_application(tx.as_mut(), id).await?;
+        let mut application = locked.application;
+        let outcome = application.decide(&label, verdict, now, limits)?;
+        tx.record_verdict(id, verdict).await?;
+        let object = application_object(id);
+        let reasons = verdict.reasons();
+        let names: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+        append_audit(
+            tx.as_mut(),
+            &actor,
+            now,
+            "interview.verdict",
+            &object,
+            origin,
+            Outcome::Success,
+            format!("{} {}", verdict.as_str(), names.join(",")),
+        )
+        .await?;
+        let issued = match outcome {
+            VerdictOutcome::Authenticated(_) => Some(
+                self.issue_in(
+                    tx.as_mut(),
+                    &mut application,
+                    &locked.applicant,
+                    &label,
+                    origin,
+                    now,
+                )
+                .await?,
+            ),
+            VerdictOutcome::Rejected(_) | VerdictOutcome::Retry => {
+                let retry = matches!(outcome, VerdictOutcome::Retry);
+                if retry {
+                    tx.retire_media(id).await?;
+                }
+                tx.save_application(&application).await?;
+                let body = messages::verdict_text(&locked.applicant.language, retry, &reasons);
+                let subject = carddesk_store::OutboxSubject::ApplicationNotice(id);
+                queue_text(
+                    self,
+                    tx.as_mut(),
+                    subject,
+                    &locked.applicant.phone,
+                    &locked.applicant.language,
+                    &body,
+                    now,
+                )
+                .await?;
+                None
+            }
+            VerdictOutcome::AwaitingOverride => {
+                tx.save_application(&application).await?;
+                None
+            }
+        };
+        tx.commit().await?;
+        self.events.send_all(vec![changed(&application)]);
+        Ok(issued)
+    }
+
+    /// A supervisor approves a pass given with an item unticked, and the
+    /// card is issued; never the reviewer themselves (maker-checker).
+    pub async fn approve_interview_override(
+        &self,
+        supervisor: &StaffMember,
+        id: ApplicationId,
+        origin: &str,
+    ) -> Result<IssuedCard> {
+        if supervisor.role < Role::Supervisor {
+            return Err(ProcessorError::Forbidden);
+        }
+        let actor = Actor::Staff(supervisor.clone());
+        let label = actor.label();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let locked = lock_application(tx.as_mut(), id).await?;
+        let mut application = locked.application;
+        application.approve_override(&label, now, &self.config.applications)?;
+        append_audit(
+            tx.as_mut(),
+            &actor,
+            now,
+            "interview.override_approved",
+            &application_object(id),
+            origin,
+            Outcome::Success,
+            "pass with an item unticked approved".to_owned(),
+        )
+        .await?;
+        let issued = self
+            .issue_in(
+                tx.as_mut(),
+                &mut application,
+                &locked.applicant,
+                &label,
+                origin,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        self.events.send_all(vec![changed(&application)]);
+        Ok(issued)
+    }
+
+    /// Opens one of an interview's uploads for its reviewer or a
+    /// supervisor; every view, and every refusal, is audited.
+    pub async fn interview_media(
+        &self,
+        staff: &StaffMember,
+        id: ApplicationId,
+        kind: MediaKind,
+        origin: &str,
+    ) -> Result<MediaView> {
+        let actor = Actor::Staff(staff.clone());
+        let object = application_object(id);
+        let record = self
+            .store
+            .application(id)
+            .await?
+            .ok_or(ProcessorError::NotFound("application"))?;
+        let reviewer = record.application.interview.reviewer().map(str::to_owned);
+        if staff.role < Role::Supervisor && reviewer.as_deref() != Some(actor.label().as_str()) {
+            self.audit_alone(
+                &actor,
+                "interview.media_viewed",
+                &object,
+                origin,
+                Outcome::Refused,
+                kind.as_str().to_owned(),
+            )
+            .await?;
+            return Err(ApplicationError::NotReviewer.into());
+        }
+        let found = self
+            .store
+            .application_media(id)
+            .await?
+            .into_iter()
+            .find(|m| m.kind == kind)
+            .ok_or(ProcessorError::NotFound("upload"))?;
+        let bytes = media::load(&self.config.media, &self.keys, &found.sha256).await?;
+        self.audit_alone(
+            &actor,
+            "interview.media_viewed",
+            &object,
+            origin,
+            Outcome::Success,
+            kind.as_str().to_owned(),
+        )
+        .await?;
+        let mime = carddesk_media::Container::parse(&found.container)
+            .map(|c| c.mime())
+            .unwrap_or("application/octet-stream");
+        Ok(MediaView { mime, bytes })
+    }
+
+    /// One staff step on an interview under its lock, audited.
+    async fn interview_step(
+        &self,
+        staff: &StaffMember,
+        id: ApplicationId,
+        origin: &str,
+        action: &str,
+        step: impl FnOnce(
+            &mut carddesk_domain::application::Application,
+            DateTime<Utc>,
+            &carddesk_domain::application::ApplicationLimits,
+        ) -> std::result::Result<String, ApplicationError>,
+    ) -> Result<()> {
+        let actor = Actor::Staff(staff.clone());
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut application = lock_application(tx.as_mut(), id).await?.application;
+        let detail = step(&mut application, now, &self.config.applications)?;
+        tx.save_application(&application).await?;
+        append_audit(
+            tx.as_mut(),
+            &actor,
+            now,
+            action,
+            &application_object(id),
+            origin,
+            Outcome::Success,
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.events.send_all(vec![changed(&application)]);
+        Ok(())
+    }
+}
+
+fn review_of(
+    record: ApplicationRecord,
+    media: Vec<MediaRecord>,
+    now: DateTime<Utc>,
+    sla: chrono::Duration,
+) -> InterviewReview {
+    let a = &record.application;
+    debug_assert_eq!(a.state, ApplicationState::Routed);
+    let since = a.interview.queued_since();
+    InterviewReview {
+        application_id: a.id,
+        step: a.interview.as_str(),
+        queued_since: since,
+        late: since.is_some_and(|s| now - s > sla)
+            && !matches!(a.interview, InterviewStep::AwaitingUploads),
+        reviewer: a.interview.reviewer().map(str::to_owned),
+        name: record.applicant.name.clone(),
+        document_masked: record.applicant.document_masked.clone(),
+        phone_masked: carddesk_domain::mask::phone(&record.applicant.phone),
+        product: a.product.clone(),
+        media,
+    }
+}

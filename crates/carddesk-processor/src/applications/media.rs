@@ -1,0 +1,73 @@
+//! Interview uploads at rest: each file sealed (AES-256-GCM under the
+//! media key) in a directory outside the database, named by the SHA-256 of
+//! its content; the rows keep what was checked of it.
+
+use std::path::{Path, PathBuf};
+
+use carddesk_media::MediaLimits;
+use sha2::{Digest, Sha256};
+
+use crate::keyring::{Keyring, Purpose};
+use crate::{ProcessorError, Result};
+
+/// Where uploads are kept and what they may be.
+#[derive(Debug, Clone)]
+pub struct MediaSettings {
+    /// The directory of sealed files (shared storage when several servers
+    /// share a database).
+    pub dir: PathBuf,
+    /// Size, pixel and duration limits.
+    pub limits: MediaLimits,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            dir: std::env::temp_dir().join("carddesk-media"),
+            limits: MediaLimits::default(),
+        }
+    }
+}
+
+/// The SHA-256 of a file's content.
+pub(super) fn content_hash(bytes: &[u8]) -> Vec<u8> {
+    Sha256::digest(bytes).to_vec()
+}
+
+fn path_of(dir: &Path, sha256: &[u8]) -> PathBuf {
+    dir.join(format!("{}.sealed", hex::encode(sha256)))
+}
+
+/// Seals and writes a file (to a temporary name first, so a crash never
+/// leaves half a file under the real one).
+pub(super) async fn store(
+    settings: &MediaSettings,
+    keys: &Keyring,
+    sha256: &[u8],
+    bytes: &[u8],
+) -> Result<()> {
+    let sealed = keys.seal(Purpose::Media, bytes);
+    let path = path_of(&settings.dir, sha256);
+    let temporary = path.with_extension(format!("{}.part", rand::random::<u64>()));
+    let io = |e: std::io::Error| ProcessorError::Config(format!("media directory: {}", e.kind()));
+    tokio::fs::create_dir_all(&settings.dir).await.map_err(io)?;
+    tokio::fs::write(&temporary, sealed).await.map_err(io)?;
+    tokio::fs::rename(&temporary, &path).await.map_err(io)?;
+    Ok(())
+}
+
+/// Reads and opens a file; its content must still hash to its name.
+pub(super) async fn load(
+    settings: &MediaSettings,
+    keys: &Keyring,
+    sha256: &[u8],
+) -> Result<Vec<u8>> {
+    let sealed = tokio::fs::read(path_of(&settings.dir, sha256))
+        .await
+        .map_err(|_| ProcessorError::NotFound("upload"))?;
+    let bytes = keys.open(Purpose::Media, &sealed)?.to_vec();
+    if content_hash(&bytes) != sha256 {
+        return Err(ProcessorError::Sealed);
+    }
+    Ok(bytes)
+}
