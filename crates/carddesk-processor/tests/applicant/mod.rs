@@ -1,3 +1,5 @@
+#![allow(dead_code)] // Each test file uses its own part of these helpers.
+
 //! What the application tests share: a processor with its own media
 //! directory, a form, the texts an applicant's phones received.
 
