@@ -32,6 +32,12 @@ pub const MAIN_COMMANDS: &[&str] = &[
     "audit",
     "verify_audit",
     "voice_audio",
+    "interviews",
+    "claim_interview",
+    "reassign_interview",
+    "decide_interview",
+    "approve_override",
+    "interview_media",
 ];
 
 /// The demo phone window's commands.

@@ -3,9 +3,10 @@
 
 use carddesk_wire::{
     AuditDto, AuditQuery, CaseDto, ChainDto, CustomerView, Desk, DeskError, DeskMode, DeskResult,
-    ErrorCode, EventFilter, EventStream, InstructRequest, InstructionPreview, LocalInstructionDto,
-    Page, QueueQuery, ReasonRequest, ReassignRequest, SearchRequest, SearchResults, SignInRequest,
-    SignedIn, StaffProfile, Token, TransitionDto, routes,
+    ErrorCode, EventFilter, EventStream, InstructRequest, InstructionPreview, InterviewDto,
+    LocalInstructionDto, MediaQuery, Page, QueueQuery, ReasonRequest, ReassignRequest,
+    SearchRequest, SearchResults, SignInRequest, SignedIn, StaffProfile, Token, TransitionDto,
+    UploadKind, VerdictAnswer, VerdictRequest, routes,
 };
 use url::Url;
 
@@ -206,6 +207,69 @@ impl Desk for HttpDesk {
         self.transport
             .get(self.url(routes::VERIFY_AUDIT), token)
             .await
+    }
+
+    async fn interviews(&self, token: &Token) -> DeskResult<Vec<InterviewDto>> {
+        self.transport
+            .get(self.url(routes::INTERVIEWS), token)
+            .await
+    }
+
+    async fn claim_interview(&self, token: &Token, application: i64) -> DeskResult<InterviewDto> {
+        self.transport
+            .post(
+                self.url_of(routes::CLAIM_INTERVIEW, application),
+                Some(token),
+                None,
+            )
+            .await
+    }
+
+    async fn reassign_interview(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &ReassignRequest,
+    ) -> DeskResult<InterviewDto> {
+        let url = self.url_of(routes::REASSIGN_INTERVIEW, application);
+        self.transport
+            .post(url, Some(token), json_body(request)?)
+            .await
+    }
+
+    async fn decide_interview(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &VerdictRequest,
+    ) -> DeskResult<VerdictAnswer> {
+        let url = self.url_of(routes::VERDICT, application);
+        self.transport
+            .post(url, Some(token), json_body(request)?)
+            .await
+    }
+
+    async fn approve_override(&self, token: &Token, application: i64) -> DeskResult<VerdictAnswer> {
+        self.transport
+            .post(
+                self.url_of(routes::OVERRIDE, application),
+                Some(token),
+                None,
+            )
+            .await
+    }
+
+    async fn interview_media(
+        &self,
+        token: &Token,
+        application: i64,
+        kind: UploadKind,
+    ) -> DeskResult<Vec<u8>> {
+        let url = with_query(
+            self.url_of(routes::INTERVIEW_MEDIA, application),
+            &MediaQuery { kind },
+        )?;
+        self.transport.get_media(url, token).await
     }
 
     async fn voice_audio(&self, token: &Token, message: i64) -> DeskResult<Vec<u8>> {

@@ -22,6 +22,8 @@ pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
 
 const JSON: &str = "application/json";
 const WAV: &str = "audio/wav";
+/// An interview upload: a photo or a video, whichever it is.
+const MEDIA: &str = "image/jpeg, image/png, video/webm, video/mp4";
 const EVENT_STREAM: &str = "text/event-stream";
 
 /// The HTTP side of the client, cheap to clone (reqwest's client is a
@@ -89,6 +91,11 @@ impl Transport {
     /// `GET` an answer as it comes (the voice prompt's WAV).
     pub(crate) async fn get_audio(&self, url: Url, token: &Token) -> DeskResult<Vec<u8>> {
         self.call(Method::GET, url, Some(token), None, WAV).await
+    }
+
+    /// `GET` an interview upload's bytes.
+    pub(crate) async fn get_media(&self, url: Url, token: &Token) -> DeskResult<Vec<u8>> {
+        self.call(Method::GET, url, Some(token), None, MEDIA).await
     }
 
     /// `POST` a write, with a fresh `Idempotency-Key` kept over its retries.

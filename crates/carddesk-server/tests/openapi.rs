@@ -49,9 +49,25 @@ fn every_route_of_both_apis_is_documented() {
         routes::AUDIT,
         routes::VERIFY_AUDIT,
         routes::EVENTS,
+        routes::INTERVIEWS,
+        routes::CLAIM_INTERVIEW,
+        routes::REASSIGN_INTERVIEW,
+        routes::VERDICT,
+        routes::OVERRIDE,
+        routes::INTERVIEW_MEDIA,
     ]
     .map(|route| format!("{}{route}", routes::PREFIX));
-    for expected in agent.iter().map(String::as_str).chain([
+    let applicant = [
+        "/applications",
+        "/application",
+        "/withdrawal",
+        "/two-card/card",
+        "/two-card/code",
+        "/media/{kind}",
+        "/card/reveal",
+    ]
+    .map(|route| format!("{}{route}", carddesk_server::applicant::PREFIX));
+    for expected in agent.iter().chain(&applicant).map(String::as_str).chain([
         "/api/customer/unfreeze-requests",
         "/api/customer/challenge",
         "/api/customer/verification",
@@ -65,7 +81,7 @@ fn every_route_of_both_apis_is_documented() {
     }
     assert_eq!(
         paths.len(),
-        agent.len() + 5,
+        agent.len() + applicant.len() + 5,
         "no route undocumented: {paths:?}"
     );
 }

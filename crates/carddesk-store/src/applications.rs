@@ -33,6 +33,11 @@ pub trait ApplicationStore {
     async fn interview_queue(&self, limit: u32) -> Result<Vec<ApplicationRecord>>;
     /// The virtual-card facts of a card, if it was issued virtually.
     async fn virtual_card(&self, card: CardId) -> Result<Option<VirtualCardRecord>>;
+    /// The virtual-card facts of a customer's cards, by card.
+    async fn virtual_cards_of_customer(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<VirtualCardRecord>>;
     /// The virtual card an application led to.
     async fn virtual_card_of(
         &self,
@@ -158,6 +163,23 @@ macro_rules! application_queries {
                     .await?
                     .map(VirtualCardRecord::try_from)
                     .transpose()
+                }
+
+                async fn virtual_cards_of_customer(
+                    &self,
+                    customer: CustomerId,
+                ) -> Result<Vec<VirtualCardRecord>> {
+                    convert(
+                        sqlx::query_as::<$db, VirtualCardRow>(
+                            "SELECT v.card_id, v.application_id, v.expiry_year, v.expiry_month, \
+                             v.cvc_digest, v.route, v.decided_by, v.issued_at, v.revealed_at \
+                             FROM virtual_cards v JOIN cards c ON c.id = v.card_id \
+                             WHERE c.customer_id = $1 ORDER BY v.card_id",
+                        )
+                        .bind(customer.0)
+                        .fetch_all(&self.pool)
+                        .await?,
+                    )
                 }
 
                 async fn virtual_card_of(

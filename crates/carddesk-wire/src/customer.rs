@@ -79,6 +79,9 @@ pub struct CustomerView {
     pub customer: CustomerDto,
     /// Cases not yet finished, newest first.
     pub open_cases: Vec<CaseDto>,
+    /// How the customer's virtual cards came to be (issued, by which
+    /// route, by whom), one per such card.
+    pub virtual_cards: Vec<crate::VirtualCardDto>,
 }
 
 /// One change of a card's status.

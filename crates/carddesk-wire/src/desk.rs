@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AuditDto, AuditQuery, CaseDto, ChainDto, CustomerView, DeskEvent, DeskResult, EventFilter,
-    InstructRequest, InstructionPreview, LocalInstructionDto, Page, QueueQuery, ReasonRequest,
-    ReassignRequest, SearchRequest, SearchResults, SignInRequest, SignedIn, StaffProfile,
-    TransitionDto,
+    InstructRequest, InstructionPreview, InterviewDto, LocalInstructionDto, Page, QueueQuery,
+    ReasonRequest, ReassignRequest, SearchRequest, SearchResults, SignInRequest, SignedIn,
+    StaffProfile, TransitionDto, UploadKind, VerdictAnswer, VerdictRequest,
 };
 
 /// A staff session's bearer token.
@@ -122,6 +122,36 @@ pub trait Desk: Send + Sync + std::fmt::Debug {
     /// A voice prompt as WAV, for the agent to play into the call
     /// (audited: it speaks the code).
     async fn voice_audio(&self, token: &Token, message: i64) -> DeskResult<Vec<u8>>;
+
+    /// The video-interview queue, oldest first (audited).
+    async fn interviews(&self, token: &Token) -> DeskResult<Vec<InterviewDto>>;
+    /// Takes an interview to review.
+    async fn claim_interview(&self, token: &Token, application: i64) -> DeskResult<InterviewDto>;
+    /// Gives an interview to another member of staff (supervisors).
+    async fn reassign_interview(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &ReassignRequest,
+    ) -> DeskResult<InterviewDto>;
+    /// The reviewer's verdict: a pass issues the card.
+    async fn decide_interview(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &VerdictRequest,
+    ) -> DeskResult<VerdictAnswer>;
+    /// Approves a pass given with an item unticked (supervisors, never the
+    /// reviewer).
+    async fn approve_override(&self, token: &Token, application: i64) -> DeskResult<VerdictAnswer>;
+    /// One of an interview's uploads, for its reviewer or a supervisor
+    /// (audited).
+    async fn interview_media(
+        &self,
+        token: &Token,
+        application: i64,
+        kind: UploadKind,
+    ) -> DeskResult<Vec<u8>>;
 
     /// The offline demo's local outbox, opened, newest last. A shared
     /// server answers `not_available`: its outbox goes to the gateways.

@@ -18,6 +18,7 @@ pub mod customer;
 mod desk;
 pub mod error;
 pub mod events;
+pub mod interviews;
 pub mod outbox;
 pub mod routes;
 pub mod search;
@@ -36,6 +37,10 @@ pub use customer::{
 pub use desk::{Desk, DeskMode, EventStream, Token};
 pub use error::{DeskError, DeskResult, ErrorBody, ErrorCode};
 pub use events::{DeskEvent, EventFilter};
+pub use interviews::{
+    Container, InterviewDto, MediaQuery, UploadDto, UploadKind, VerdictAnswer, VerdictKind,
+    VerdictRequest, VirtualCardDto,
+};
 pub use outbox::{LocalInstructionDto, OutboxChannel};
 pub use search::{MatchKind, SearchHit, SearchRequest, SearchResults};
 pub use staff::{Role, SignInRequest, SignedIn, StaffProfile};

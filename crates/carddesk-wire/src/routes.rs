@@ -1,6 +1,6 @@
 //! The HTTP routes of the desk API, named once for the server that serves
 //! them and the client that calls them. Paths with `{card}`, `{case}`,
-//! `{customer}` or `{message}` take the numeric id there.
+//! `{customer}`, `{message}` or `{application}` take the numeric id there.
 
 /// The agent API's prefix.
 pub const PREFIX: &str = "/api/agent";
@@ -52,6 +52,21 @@ pub const VOICE_AUDIO: &str = "/outbox/{message}/audio";
 pub const AUDIT: &str = "/audit";
 /// `GET`, answer [`crate::ChainDto`].
 pub const VERIFY_AUDIT: &str = "/audit/verify";
+/// `GET`, answer `Vec<`[`crate::InterviewDto`]`>`: the interview queue,
+/// oldest first.
+pub const INTERVIEWS: &str = "/interviews";
+/// `POST` (no body), answer [`crate::InterviewDto`]: take the interview.
+pub const CLAIM_INTERVIEW: &str = "/interviews/{application}/claim";
+/// `POST` a [`crate::ReassignRequest`], answer [`crate::InterviewDto`].
+pub const REASSIGN_INTERVIEW: &str = "/interviews/{application}/reassign";
+/// `POST` a [`crate::VerdictRequest`], answer [`crate::VerdictAnswer`].
+pub const VERDICT: &str = "/interviews/{application}/verdict";
+/// `POST` (no body), answer [`crate::VerdictAnswer`]: approve a pass
+/// given with an item unticked (supervisors, never the reviewer).
+pub const OVERRIDE: &str = "/interviews/{application}/override";
+/// `GET` [`crate::MediaQuery`], answer the upload's bytes with its
+/// content type (audited).
+pub const INTERVIEW_MEDIA: &str = "/interviews/{application}/media";
 /// `GET` [`crate::EventFilter`], answer `text/event-stream` of
 /// [`crate::DeskEvent`]s; each event has an `id`, and a reconnect with
 /// `Last-Event-ID` resumes after it (or gets `resync`).

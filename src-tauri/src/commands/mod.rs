@@ -4,6 +4,7 @@
 
 pub mod cases;
 pub mod console;
+pub mod interviews;
 pub mod lookup;
 pub mod session;
 pub mod supervise;

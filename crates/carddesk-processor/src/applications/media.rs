@@ -1,6 +1,8 @@
 //! Interview uploads at rest: each file sealed (AES-256-GCM under the
-//! media key) in a directory outside the database, named by the SHA-256 of
-//! its content; the rows keep what was checked of it.
+//! media key) in a directory outside the database, named by a keyed hash
+//! of its SHA-256 (so a name tells nothing of the content to whoever lists
+//! the directory, and installations under other keys never share a file);
+//! the rows keep the SHA-256 and what was checked of it.
 
 use std::path::{Path, PathBuf};
 
@@ -34,8 +36,9 @@ pub(super) fn content_hash(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
 
-fn path_of(dir: &Path, sha256: &[u8]) -> PathBuf {
-    dir.join(format!("{}.sealed", hex::encode(sha256)))
+fn path_of(dir: &Path, keys: &Keyring, sha256: &[u8]) -> PathBuf {
+    let name = keys.digest(Purpose::Media, sha256);
+    dir.join(format!("{}.sealed", hex::encode(name)))
 }
 
 /// Seals and writes a file (to a temporary name first, so a crash never
@@ -47,7 +50,7 @@ pub(super) async fn store(
     bytes: &[u8],
 ) -> Result<()> {
     let sealed = keys.seal(Purpose::Media, bytes);
-    let path = path_of(&settings.dir, sha256);
+    let path = path_of(&settings.dir, keys, sha256);
     let temporary = path.with_extension(format!("{}.part", rand::random::<u64>()));
     let io = |e: std::io::Error| ProcessorError::Config(format!("media directory: {}", e.kind()));
     tokio::fs::create_dir_all(&settings.dir).await.map_err(io)?;
@@ -62,7 +65,7 @@ pub(super) async fn load(
     keys: &Keyring,
     sha256: &[u8],
 ) -> Result<Vec<u8>> {
-    let sealed = tokio::fs::read(path_of(&settings.dir, sha256))
+    let sealed = tokio::fs::read(path_of(&settings.dir, keys, sha256))
         .await
         .map_err(|_| ProcessorError::NotFound("upload"))?;
     let bytes = keys.open(Purpose::Media, &sealed)?.to_vec();

@@ -47,11 +47,23 @@ pub enum Action {
     VoiceAudio,
     /// Watch live events.
     WatchEvents,
+    /// Read the video-interview queue.
+    Interviews,
+    /// Take an interview to review.
+    ClaimInterview,
+    /// Record an interview's verdict (the reviewer only, decided inside).
+    DecideInterview,
+    /// Open an interview's uploads (its reviewer, or a supervisor).
+    InterviewMedia,
+    /// Give an interview to another member of staff.
+    ReassignInterview,
+    /// Approve a pass given with an item unticked.
+    ApproveOverride,
 }
 
 impl Action {
     /// Every action, for tables and tests.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 24] = [
         Action::Search,
         Action::ViewCustomer,
         Action::CardHistory,
@@ -70,6 +82,12 @@ impl Action {
         Action::VerifyAudit,
         Action::VoiceAudio,
         Action::WatchEvents,
+        Action::Interviews,
+        Action::ClaimInterview,
+        Action::DecideInterview,
+        Action::InterviewMedia,
+        Action::ReassignInterview,
+        Action::ApproveOverride,
     ];
 
     /// The name the audit log gives a refusal of this action.
@@ -93,6 +111,12 @@ impl Action {
             Action::VerifyAudit => "desk.audit_verify",
             Action::VoiceAudio => "desk.voice_audio",
             Action::WatchEvents => "desk.events",
+            Action::Interviews => "desk.interviews",
+            Action::ClaimInterview => "desk.interview_claim",
+            Action::DecideInterview => "desk.interview_verdict",
+            Action::InterviewMedia => "desk.interview_media",
+            Action::ReassignInterview => "desk.interview_reassign",
+            Action::ApproveOverride => "desk.interview_override",
         }
     }
 }
@@ -100,15 +124,21 @@ impl Action {
 /// Whether `role` may take `action` at all (whose case it is comes
 /// after, inside each step, under the case's lock).
 ///
-/// Agents work calls; supervisors also approve, reject, reassign and read
-/// the audit log. Admins manage users and configuration and read the
+/// Agents work calls and review interviews; supervisors also approve,
+/// reject, reassign, approve interview overrides and read the audit log. Admins manage users and configuration and read the
 /// audit log, but see no customer data: least privilege (PCI DSS 7.2).
 pub fn allowed(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
         Role::Agent => !matches!(
             action,
-            Approve | Reject | Reassign | ReadAudit | VerifyAudit
+            Approve
+                | Reject
+                | Reassign
+                | ReadAudit
+                | VerifyAudit
+                | ReassignInterview
+                | ApproveOverride
         ),
         Role::Supervisor => true,
         Role::Admin => matches!(action, ReadAudit | VerifyAudit),

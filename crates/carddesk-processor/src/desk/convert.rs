@@ -157,6 +157,19 @@ pub fn event(e: &Event) -> wire::DeskEvent {
     }
 }
 
+/// How a virtual card came to be.
+pub fn virtual_card(v: &carddesk_store::VirtualCardRecord) -> wire::VirtualCardDto {
+    wire::VirtualCardDto {
+        card_id: v.card_id.0,
+        application_id: v.application_id.0,
+        route: v.route.into(),
+        decided_by: v.decided_by.clone(),
+        issued_at: v.issued_at,
+        expiry_month: v.expiry_month,
+        expiry_year: v.expiry_year,
+    }
+}
+
 /// A queued instruction of the local outbox, opened.
 pub fn local_instruction(m: &LocalInstruction) -> wire::LocalInstructionDto {
     wire::LocalInstructionDto {

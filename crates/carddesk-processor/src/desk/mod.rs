@@ -8,6 +8,7 @@
 pub mod access;
 pub mod convert;
 mod events;
+mod interviews;
 mod reads;
 mod steps;
 
@@ -204,6 +205,53 @@ impl Desk for LocalDesk {
 
     async fn voice_audio(&self, token: &Token, message: i64) -> DeskResult<Vec<u8>> {
         answer(self.voice(token, message).await)
+    }
+
+    async fn interviews(&self, token: &Token) -> DeskResult<Vec<wire::InterviewDto>> {
+        answer(self.interview_list(token).await)
+    }
+
+    async fn claim_interview(
+        &self,
+        token: &Token,
+        application: i64,
+    ) -> DeskResult<wire::InterviewDto> {
+        answer(self.claim(token, application).await)
+    }
+
+    async fn reassign_interview(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &wire::ReassignRequest,
+    ) -> DeskResult<wire::InterviewDto> {
+        answer(self.reassign_to(token, application, request).await)
+    }
+
+    async fn decide_interview(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &wire::VerdictRequest,
+    ) -> DeskResult<wire::VerdictAnswer> {
+        answer(self.verdict(token, application, request).await)
+    }
+
+    async fn approve_override(
+        &self,
+        token: &Token,
+        application: i64,
+    ) -> DeskResult<wire::VerdictAnswer> {
+        answer(self.override_pass(token, application).await)
+    }
+
+    async fn interview_media(
+        &self,
+        token: &Token,
+        application: i64,
+        kind: wire::UploadKind,
+    ) -> DeskResult<Vec<u8>> {
+        answer(self.media(token, application, kind).await)
     }
 
     async fn local_outbox(&self) -> DeskResult<Vec<wire::LocalInstructionDto>> {

@@ -117,12 +117,14 @@ impl LocalDesk {
                 ..CaseFilter::default()
             })
             .await?;
+        let virtual_cards = p.store().virtual_cards_of_customer(customer.id).await?;
         let view = wire::CustomerView {
             customer: convert::customer(&customer, &cards, p.policy()),
             open_cases: open_cases
                 .iter()
                 .map(|c| convert::case(c, self.max_attempts()))
                 .collect(),
+            virtual_cards: virtual_cards.iter().map(convert::virtual_card).collect(),
         };
         self.audit_read(
             &staff,

@@ -8,6 +8,7 @@
 
 mod cases;
 mod customers;
+mod interviews;
 mod session;
 mod supervisor;
 
@@ -61,6 +62,12 @@ pub fn routes(sign_in: SignInLimits, buckets: &Buckets) -> Router<AppState> {
         .route(routes::REASSIGN, post(supervisor::reassign))
         .route(routes::AUDIT, get(supervisor::audit))
         .route(routes::VERIFY_AUDIT, get(supervisor::verify_audit))
+        .route(routes::INTERVIEWS, get(interviews::interviews))
+        .route(routes::CLAIM_INTERVIEW, post(interviews::claim))
+        .route(routes::REASSIGN_INTERVIEW, post(interviews::reassign))
+        .route(routes::VERDICT, post(interviews::verdict))
+        .route(routes::OVERRIDE, post(interviews::approve_override))
+        .route(routes::INTERVIEW_MEDIA, get(interviews::media))
 }
 
 /// The desk for one request: the processor, with the caller's address as
@@ -130,6 +137,12 @@ impl utoipa::IntoResponses for Refused {
         supervisor::reassign,
         supervisor::audit,
         supervisor::verify_audit,
+        interviews::interviews,
+        interviews::claim,
+        interviews::reassign,
+        interviews::verdict,
+        interviews::approve_override,
+        interviews::media,
     ),
     components(schemas(carddesk_wire::ErrorBody, carddesk_wire::DeskEvent))
 )]

@@ -111,7 +111,7 @@ impl RawDb {
 pub type AuditLine = (String, String, String, String);
 
 /// Every table of the schema.
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 17] = [
     "customers",
     "cards",
     "card_transitions",
@@ -124,6 +124,11 @@ pub const TABLES: [&str; 12] = [
     "staff_users",
     "staff_sessions",
     "idempotency_keys",
+    "applications",
+    "application_quota",
+    "product_serials",
+    "virtual_cards",
+    "application_media",
 ];
 
 /// A store over the pool `#[sqlx::test]` gave (SQLite).

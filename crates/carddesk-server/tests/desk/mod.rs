@@ -4,5 +4,6 @@
 mod access;
 mod flow;
 mod harness;
+mod interviews;
 mod privacy;
 mod search;
