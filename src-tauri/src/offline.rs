@@ -86,6 +86,11 @@ pub async fn open_processor(
     let (keys, store) = carddesk_processor::keyfile::open_store(&dir.join(KEY_FILE), &url).await?;
     let config = ProcessorConfig {
         link_base,
+        // The demo's interview uploads stay in its data directory, sealed.
+        media: carddesk_processor::applications::MediaSettings {
+            dir: dir.join("media"),
+            ..Default::default()
+        },
         ..ProcessorConfig::default()
     };
     let processor = Processor::new(store, keys, config, Arc::new(SystemClock)).await?;

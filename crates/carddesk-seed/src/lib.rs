@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod facts;
+pub mod interviews;
 pub mod people;
 mod staff;
 
@@ -50,6 +51,8 @@ pub struct SeedReport {
     pub cards: u64,
     /// Cases opened.
     pub cases: u64,
+    /// Video interviews waiting in the queue.
+    pub interviews: u64,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -80,6 +83,7 @@ pub async fn seed_demo(processor: &Processor, now: DateTime<Utc>) -> anyhow::Res
             customers: 0,
             cards: 0,
             cases: 0,
+            interviews: 0,
             elapsed: started.elapsed(),
         });
     }
@@ -123,10 +127,12 @@ pub async fn seed_demo(processor: &Processor, now: DateTime<Utc>) -> anyhow::Res
     }
     write_bulk(store.as_ref(), &customers, &cards).await?;
     let cases = open_demo_cases(processor, &cards).await?;
+    let interviews = interviews::queue_demo_interviews(processor).await?;
     Ok(SeedReport {
         customers: customers.len() as u64,
         cards: cards.len() as u64,
         cases,
+        interviews,
         elapsed: started.elapsed(),
     })
 }
@@ -264,6 +270,7 @@ pub async fn seed_large(
         customers: customer,
         cards: card,
         cases: 0,
+        interviews: 0,
         elapsed: started.elapsed(),
     })
 }

@@ -85,6 +85,10 @@ enum Command {
         /// the audit chain's head to; also `CARDDESK_AUDIT_ANCHOR_FILE`.
         #[arg(long, value_name = "PATH")]
         audit_anchor_file: Option<PathBuf>,
+        /// Where interview uploads are kept, sealed; also
+        /// `CARDDESK_MEDIA_DIR` [default: `media` beside the key file].
+        #[arg(long, value_name = "DIR")]
+        media_dir: Option<PathBuf>,
         /// An address of its own for Prometheus' `/metrics`; also
         /// `CARDDESK_METRICS_LISTEN` [default: the main address, loopback
         /// clients only].
@@ -151,6 +155,7 @@ impl Cli {
             allow_plain_http_gateways,
             trusted_proxies,
             audit_anchor_file,
+            media_dir,
             metrics_listen,
             ..
         } = &self.command
@@ -167,6 +172,7 @@ impl Cli {
             out.allow_plain_http_gateways = allow_plain_http_gateways.then_some(true);
             out.trusted_proxies.clone_from(trusted_proxies);
             out.audit_anchor_file.clone_from(audit_anchor_file);
+            out.media_dir.clone_from(media_dir);
             out.metrics_listen.clone_from(metrics_listen);
         }
         out
@@ -216,6 +222,15 @@ async fn main() -> anyhow::Result<()> {
     let config = ProcessorConfig {
         link_base: settings.public_url.clone(),
         audit_anchor: settings.audit_anchor_file.clone(),
+        media: carddesk_processor::applications::MediaSettings {
+            dir: settings.media_dir.clone().unwrap_or_else(|| {
+                key_file
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join("media")
+            }),
+            ..Default::default()
+        },
         ..ProcessorConfig::default()
     };
     let processor =

@@ -86,7 +86,7 @@ const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Set
 }
 
 /// Every setting, with its environment variable and flag.
-pub const SETTINGS: [Setting; 21] = [
+pub const SETTINGS: [Setting; 22] = [
     setting("database_url", "DATABASE_URL", "--database-url"),
     setting("key_file", "CARDDESK_KEY_FILE", "--key-file"),
     setting("listen", "CARDDESK_LISTEN", "--listen"),
@@ -128,6 +128,7 @@ pub const SETTINGS: [Setting; 21] = [
         "CARDDESK_AUDIT_ANCHOR_FILE",
         "--audit-anchor-file",
     ),
+    setting("media_dir", "CARDDESK_MEDIA_DIR", "--media-dir"),
     setting(
         "metrics_listen",
         "CARDDESK_METRICS_LISTEN",
@@ -205,6 +206,11 @@ pub struct ServerConfig {
     /// a tail cut from the log is found. Unset, no checkpoints.
     #[serde(default)]
     pub audit_anchor_file: Option<PathBuf>,
+    /// Where interview uploads are kept, sealed (shared storage when
+    /// several servers share the database); unset, `media` beside the key
+    /// file.
+    #[serde(default)]
+    pub media_dir: Option<PathBuf>,
     /// An address of its own for Prometheus' `/metrics` (an operations
     /// network). Unset, `/metrics` answers on the main address to loopback
     /// clients only.
@@ -353,6 +359,8 @@ pub struct Overrides {
     pub trusted_proxies: Option<String>,
     /// `--audit-anchor-file`.
     pub audit_anchor_file: Option<PathBuf>,
+    /// `--media-dir`.
+    pub media_dir: Option<PathBuf>,
     /// `--metrics-listen`.
     pub metrics_listen: Option<String>,
 }
@@ -379,6 +387,7 @@ impl Overrides {
             ),
             ("trusted_proxies", self.trusted_proxies.clone()),
             ("audit_anchor_file", path(&self.audit_anchor_file)),
+            ("media_dir", path(&self.media_dir)),
             ("metrics_listen", self.metrics_listen.clone()),
         ]
         .into_iter()
