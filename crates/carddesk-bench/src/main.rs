@@ -18,8 +18,13 @@
 //!    against the same statements through sqlx; p50 and p99, on SQLite
 //!    and PostgreSQL with a million cards.
 //!
+//! 6. (`cards`) virtual cards on the two-card route: time from the
+//!    application to the number shown, against one raw Argon2id check;
+//!    issuing throughput against raw card-number generation.
+//!
 //! `--only` runs some of them (`--only search`, `--only lookup,verify`).
 
+mod cards;
 mod http;
 mod lookup;
 mod search;
@@ -45,6 +50,8 @@ enum Section {
     Agents,
     /// Search as the agent types.
     Search,
+    /// Virtual cards: time to a card, issuing throughput.
+    Cards,
 }
 
 /// Runs the benchmarks.
@@ -88,6 +95,16 @@ struct Args {
     /// Lookups per agent and per path (in three rounds, rounded up).
     #[arg(long, default_value_t = 240)]
     agent_lookups: usize,
+    /// Two-card applications timed from submission to the number shown,
+    /// per database.
+    #[arg(long, default_value_t = 100)]
+    card_flows: usize,
+    /// Cards issued for the throughput figure, per database.
+    #[arg(long, default_value_t = 200)]
+    issues: usize,
+    /// Codes entered at once for the throughput figure.
+    #[arg(long, default_value_t = 8)]
+    issues_at_once: usize,
     /// The most seconds any one HTTP phase may run before it stops early.
     #[arg(long, default_value_t = 120)]
     phase_seconds: u64,
@@ -157,6 +174,11 @@ async fn main() -> anyhow::Result<()> {
     // 3. Remote-unfreeze flows over HTTP.
     if args.runs(Section::Flows) {
         http::flows(&args, &keys).await?;
+    }
+
+    // 6. Virtual cards on the two-card route.
+    if args.runs(Section::Cards) {
+        cards::cards(&args, &keys).await?;
     }
 
     // 5. Search as the agent types, on both million-card banks.

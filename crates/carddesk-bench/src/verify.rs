@@ -109,6 +109,11 @@ impl BenchPerson {
         })
     }
 
+    /// Their card's number.
+    pub(crate) fn number(&self) -> &CardNumber {
+        &self.number
+    }
+
     /// Stores the customer and their card, frozen after too many wrong
     /// PINs (remote unfreeze with ID and transaction password, no
     /// approval), with the transaction password hash `hash`.
