@@ -1,6 +1,9 @@
 //! Secrets stay protected through a whole flow, mistakes included: the
 //! transaction password, the full ID number, the full card numbers, the
-//! one-time code and the customer's session token appear nowhere at rest
+//! one-time code and the customer's session token, and on the virtual-card
+//! route the applicant's session, the code sent to the phone on file and
+//! the issued card's full number (shown once, to the applicant), appear
+//! nowhere at rest
 //! (the SQLite file with its WAL and shared-memory files; every row of
 //! every PostgreSQL table), in the logs, in any error's text, or in the
 //! `Debug` output of what the processor returns.
@@ -165,7 +168,84 @@ async fn flow_with_mistakes(store: Arc<dyn Store>, db: &TestDb) -> Flow {
     ));
     assert_eq!(desk.card_status(person.card(0)).await, CardStatus::Active);
 
+    // A virtual card on the two-card route, with mistakes on the way.
+    let holder = desk.enrol(13, "en", &[CardStatus::Active]).await;
+    let form = carddesk_processor::applications::ApplicationForm {
+        name: "Applicant".to_owned(),
+        document: IdDocument::resident_id(&holder.id_number).expect("id"),
+        phone: PhoneNumber::parse(&phone(313)).expect("phone"),
+        product: "virtual_debit".to_owned(),
+        language: "en".to_owned(),
+        consent_terms: true,
+        consent_recording: true,
+    };
+    let applied = p.submit_application(form, PHONE).await.expect("submit");
+    shown.push(format!("{applied:?}"));
+    let existing = CardNumber::parse(&holder.cards[0].number).expect("pan");
+    errors.push(err(p
+        .prove_card(
+            &applied.session,
+            &existing,
+            SecretString::from(WRONG_PASSWORD.to_owned()),
+            PHONE,
+        )
+        .await));
+    let sent = p
+        .prove_card(
+            &applied.session,
+            &existing,
+            SecretString::from(holder.password.clone()),
+            PHONE,
+        )
+        .await
+        .expect("proven");
+    shown.push(format!("{sent:?}"));
+    let application_code = {
+        let outbox = desk.store.outbox(None, 10_000).await.expect("outbox");
+        let m = outbox
+            .iter()
+            .rfind(|m| {
+                m.message.subject
+                    == carddesk_store::OutboxSubject::ApplicationCode(applied.application_id)
+            })
+            .expect("a code text");
+        let body = desk
+            .keys
+            .open(
+                carddesk_processor::Purpose::Instruction,
+                &m.message.body_sealed,
+            )
+            .expect("open");
+        let body = String::from_utf8(body.to_vec()).expect("utf-8");
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|r| r.len() == 6)
+            .expect("code")
+            .to_owned()
+    };
+    let issued = p
+        .enter_application_code(&applied.session, &application_code, PHONE)
+        .await
+        .expect("issued");
+    shown.push(format!("{issued:?}"));
+    errors.push(err(p
+        .enter_application_code(&applied.session, &application_code, PHONE)
+        .await));
+    let revealed = p
+        .reveal_card(&applied.session, PHONE)
+        .await
+        .expect("revealed");
+    shown.push(format!("{revealed:?}"));
+    errors.push(err(p.reveal_card(&applied.session, PHONE).await));
+    let virtual_number = revealed.number.expose_secret().to_owned();
+
     let mut secrets: Vec<Secret> = vec![
+        ("virtual card number", virtual_number),
+        ("application code", application_code),
+        (
+            "application session",
+            applied.session.expose_secret().to_owned(),
+        ),
+        ("existing card's password", holder.password.clone()),
         ("transaction password", person.password.clone()),
         ("wrong transaction password", WRONG_PASSWORD.to_owned()),
         ("ID number", person.id_number.clone()),
@@ -178,7 +258,7 @@ async fn flow_with_mistakes(store: Arc<dyn Store>, db: &TestDb) -> Flow {
     }
 
     // Errors, as shown and as logged.
-    assert_eq!(errors.len(), 9);
+    assert_eq!(errors.len(), 12);
     for e in &errors {
         assert_absent(
             &format!("error {e}"),
