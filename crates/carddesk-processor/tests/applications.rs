@@ -343,7 +343,44 @@ async fn attempts_are_limited_and_an_expired_code_asks_for_the_card_again(
     assert!(texts(&desk, s.application_id).await[0].1.contains("验证码"));
 }
 
+async fn an_unfinished_application_expires_and_frees_its_applicant(
+    store: Arc<dyn Store>,
+    db: TestDb,
+) {
+    let (desk, _media) = desk_with_media(store, &db).await;
+    let p = &desk.processor;
+    let person = resident_id(620);
+    let s = p
+        .submit_application(form(&person, &phone(6)), ADDRESS)
+        .await
+        .expect("submit");
+    desk.advance(Duration::hours(23));
+    assert_eq!(
+        p.expire_due_applications(100).await.expect("sweep"),
+        0,
+        "not yet"
+    );
+    desk.advance(Duration::hours(1));
+    assert_eq!(p.expire_due_applications(100).await.expect("sweep"), 1);
+    let stored = desk
+        .store
+        .application(s.application_id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.application.state, ApplicationState::Expired);
+    assert!(
+        p.upload_interview_media(&s.session, carddesk_store::MediaKind::Video, b"x", ADDRESS)
+            .await
+            .is_err()
+    );
+    p.submit_application(form(&person, &phone(6)), ADDRESS)
+        .await
+        .expect("free to apply again");
+}
+
 on_both_databases! {
+    an_unfinished_application_expires_and_frees_its_applicant => sqlite_expiry, postgres_expiry;
     routes_by_whether_the_person_holds_an_active_card => sqlite_routes, postgres_routes;
     refusals_have_stable_reasons_and_store_nothing => sqlite_refusals, postgres_refusals;
     two_cards_to_an_issued_card_shown_once => sqlite_two_cards, postgres_two_cards;
