@@ -4,19 +4,31 @@
 //! runner driving Chromium through playwright-core) with the base URL, the
 //! codes and the credentials in its environment.
 //!
+//! The applicant's pages likewise (`tests/browser/apply-pages.spec.mjs`):
+//! both routes to a virtual card, while this side plays the bank (it hands
+//! the texted code over through a file and an agent passes the interview
+//! once it is queued).
+//!
 //! Needs Node.js 20 or later, Debian's `chromium` (`/usr/bin/chromium`, or
 //! the path in `CHROMIUM`) and, for readable Chinese on the screenshots,
 //! `fonts-noto-cjk`. `tests/browser/node_modules` is installed with npm
-//! when missing. Screenshots land in `$CARGO_TARGET_DIR/tmp/customer-pages/`.
+//! when missing. Screenshots land in `$CARGO_TARGET_DIR/tmp/customer-pages/`
+//! and `…/tmp/apply-pages/`.
 
+mod apply_browser;
+mod common;
 mod pages_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use carddesk_domain::{CardStatus, FreezeReason};
 use pages_support::{Bank, PASSWORD, WRONG_PASSWORD};
+
+/// One Chromium at a time (two cores), and one `npm ci`.
+static BROWSER: Mutex<()> = Mutex::new(());
 
 /// How long the browser run may take.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
@@ -85,8 +97,15 @@ fn preflight(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the spec with `env`; returns whether it passed and what it printed.
-fn run_spec(dir: &Path, env: Vec<(&'static str, String)>) -> (bool, String) {
+/// Runs `spec` with `env` (after the preflight, one browser run at a
+/// time); returns whether it passed and what it printed.
+fn run_spec(dir: &Path, spec: &str, env: Vec<(&'static str, String)>) -> (bool, String) {
+    let _one = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Err(missing) = preflight(dir) {
+        panic!("the browser test cannot run: {missing}");
+    }
     let logs = tempfile::tempdir().expect("temporary directory");
     let out = std::fs::File::create(logs.path().join("out")).expect("log file");
     let err = std::fs::File::create(logs.path().join("err")).expect("log file");
@@ -95,7 +114,7 @@ fn run_spec(dir: &Path, env: Vec<(&'static str, String)>) -> (bool, String) {
             "--test",
             "--test-reporter=spec",
             "--test-concurrency=1",
-            "customer-pages.spec.mjs",
+            spec,
         ])
         .current_dir(dir)
         .envs(env)
@@ -133,10 +152,6 @@ fn run_spec(dir: &Path, env: Vec<(&'static str, String)>) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_unfreezes_their_card_in_headless_chromium() {
     let dir = browser_dir();
-    if let Err(missing) = preflight(&dir) {
-        panic!("the browser test cannot run: {missing}");
-    }
-
     let bank = Bank::start().await;
     let zh = bank.enrol(21, "zh-CN", FreezeReason::WrongPinLimit).await;
     let en = bank.enrol(22, "en", FreezeReason::CustomerRequest).await;
@@ -164,9 +179,10 @@ async fn a_customer_unfreezes_their_card_in_headless_chromium() {
         ("CHROMIUM", chromium().display().to_string()),
     ];
     // The server keeps serving on the runtime's workers while node runs.
-    let (passed, printed) = tokio::task::spawn_blocking(move || run_spec(&dir, env))
-        .await
-        .expect("the browser run");
+    let (passed, printed) =
+        tokio::task::spawn_blocking(move || run_spec(&dir, "customer-pages.spec.mjs", env))
+            .await
+            .expect("the browser run");
     println!("{printed}");
     assert!(passed, "the browser test failed:\n{printed}");
 

@@ -33,6 +33,7 @@ use secrecy::SecretString;
 pub use interview::{InterviewReview, MediaView};
 pub use issuing::{IssuedCard, RevealedCard};
 pub use media::MediaSettings;
+pub use messages::reason_text;
 pub use two_card::CodeSent;
 
 use crate::delivery::DeliveryError;

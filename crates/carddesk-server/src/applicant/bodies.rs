@@ -70,32 +70,66 @@ pub struct ApplyBody {
     pub consent_recording: bool,
 }
 
+/// What is wrong with an application's fields, found at the edge: which
+/// field, and what the JSON API says of it. The pages say it in the
+/// applicant's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormProblem {
+    /// The identity document: its number too long or malformed, or the
+    /// issuing country missing (a passport) or extra (a resident ID).
+    Document(String),
+    /// The phone number.
+    Phone(String),
+}
+
+impl FormProblem {
+    /// What the JSON API answers.
+    pub fn message(&self) -> &str {
+        match self {
+            FormProblem::Document(m) | FormProblem::Phone(m) => m,
+        }
+    }
+}
+
+impl From<FormProblem> for ApiError {
+    fn from(p: FormProblem) -> Self {
+        ApiError::invalid(p.message().to_owned())
+    }
+}
+
 impl ApplyBody {
     /// Parses the form at the edge: a malformed ID or phone is refused
     /// before anything is counted or stored.
     pub fn into_form(self) -> ApiResult<ApplicationForm> {
+        Ok(self.parse()?)
+    }
+
+    /// [`ApplyBody::into_form`], saying which field was wrong: the one
+    /// parsing the JSON API and the pages share.
+    pub fn parse(self) -> Result<ApplicationForm, FormProblem> {
         let number = self.id_number.expose_secret();
+        let document_problem = |m: &str| FormProblem::Document(m.to_owned());
         if number.len() > 20 {
-            return Err(ApiError::invalid("an ID number has at most 20 characters"));
+            return Err(document_problem("an ID number has at most 20 characters"));
         }
         let document = match (self.document_kind, self.passport_country) {
             (DocumentKind::ResidentId, None) => IdDocument::resident_id(number),
             (DocumentKind::Passport, Some(country)) => IdDocument::passport(&country, number),
             (DocumentKind::ResidentId, Some(_)) => {
-                return Err(ApiError::invalid("a resident ID has no issuing country"));
+                return Err(document_problem("a resident ID has no issuing country"));
             }
             (DocumentKind::Passport, None) => {
-                return Err(ApiError::invalid("a passport needs its issuing country"));
+                return Err(document_problem("a passport needs its issuing country"));
             }
         }
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
+        .map_err(|e| FormProblem::Document(e.to_string()))?;
         if self.phone.len() > 20 {
-            return Err(ApiError::invalid(
-                "a phone number has at most 20 characters",
+            return Err(FormProblem::Phone(
+                "a phone number has at most 20 characters".to_owned(),
             ));
         }
         let phone =
-            PhoneNumber::parse(&self.phone).map_err(|e| ApiError::invalid(e.to_string()))?;
+            PhoneNumber::parse(&self.phone).map_err(|e| FormProblem::Phone(e.to_string()))?;
         Ok(ApplicationForm {
             name: self.name,
             document,

@@ -18,6 +18,7 @@
 //! case from the URL, so a cookie opens its own case only. A failure says
 //! only that the details do not match and how many attempts are left.
 
+mod apply;
 mod details;
 mod guard;
 mod i18n;
@@ -72,6 +73,7 @@ pub fn routes_with(limits: PageLimits, buckets: &crate::limits::Buckets) -> Rout
         .layer(Extension(Arc::new(Guards::new(limits, buckets))))
         .layer(DefaultBodyLimit::max(MAX_FORM))
         .layer(middleware::from_fn(guard::security_headers))
+        .merge(apply::routes_with(limits, buckets))
 }
 
 // ---------------------------------------------------------------- views
