@@ -18,13 +18,14 @@ use anyhow::{Context, Result, bail};
 use crate::{run, section, setup};
 
 /// The targets, as `crates/carddesk-fuzz/Cargo.toml` names them.
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 7] = [
     "resident_id",
     "passport",
     "card_number",
     "phone_number",
     "case_code",
     "json_bodies",
+    "media",
 ];
 const CARGO_FUZZ: &str = "0.13.2";
 

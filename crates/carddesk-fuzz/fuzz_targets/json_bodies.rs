@@ -3,6 +3,7 @@
 #![no_main]
 
 use carddesk_wire::case::{InstructRequest, ReasonRequest, ReassignRequest};
+use carddesk_wire::interviews::{MediaQuery, VerdictRequest};
 use carddesk_wire::search::SearchRequest;
 use libfuzzer_sys::fuzz_target;
 use serde::{Serialize, de::DeserializeOwned};
@@ -20,5 +21,7 @@ fuzz_target!(|bytes: &[u8]| {
     round_trip::<ReasonRequest>(bytes);
     round_trip::<ReassignRequest>(bytes);
     round_trip::<SearchRequest>(bytes);
+    round_trip::<VerdictRequest>(bytes);
+    round_trip::<MediaQuery>(bytes);
     let _ = serde_json::from_slice::<carddesk_wire::staff::SignInRequest>(bytes);
 });

@@ -70,7 +70,7 @@ async fn an_interview_passed_issues_a_first_card(store: Arc<dyn Store>, db: Test
         );
     }
     let li = agent("li");
-    let queue = p.interview_queue(&li, 50).await.expect("queue");
+    let queue = p.interview_queue(&li, 50, CONSOLE).await.expect("queue");
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].step, "queued");
     assert_eq!(queue[0].media.len(), 4);
@@ -144,7 +144,12 @@ async fn an_interview_passed_issues_a_first_card(store: Arc<dyn Store>, db: Test
     let cards = desk.store.cards_of_customer(customer).await.expect("cards");
     assert_eq!(cards.len(), 1);
     assert_eq!(cards[0].id, issued.card_id);
-    assert!(p.interview_queue(&li, 50).await.expect("queue").is_empty());
+    assert!(
+        p.interview_queue(&li, 50, CONSOLE)
+            .await
+            .expect("queue")
+            .is_empty()
+    );
 }
 
 async fn a_fail_or_a_retry_tells_the_applicant_why(store: Arc<dyn Store>, db: TestDb) {

@@ -26,7 +26,10 @@ async fn two_interviews_wait_with_all_their_uploads(pool: sqlx::SqlitePool) {
         .expect("queued");
     assert_eq!(queued, 2);
     let agent = carddesk_seed::demo_agent();
-    let queue = processor.interview_queue(&agent, 10).await.expect("queue");
+    let queue = processor
+        .interview_queue(&agent, 10, "test")
+        .await
+        .expect("queue");
     let names: Vec<&str> = queue.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["Liu Yang", "Emma Clark"]);
     assert!(

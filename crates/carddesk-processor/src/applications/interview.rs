@@ -140,12 +140,29 @@ impl Processor {
         Ok(missing)
     }
 
-    /// The interviews waiting for or under review, oldest first.
+    /// The interviews waiting for or under review, oldest first; the read
+    /// is audited (it shows applicants' personal data).
     pub async fn interview_queue(
         &self,
         staff: &StaffMember,
         limit: u32,
+        origin: &str,
     ) -> Result<Vec<InterviewReview>> {
+        let out = self.interview_reviews(limit).await?;
+        self.audit_alone(
+            &Actor::Staff(staff.clone()),
+            "interview.queue_read",
+            "interviews",
+            origin,
+            Outcome::Success,
+            format!("{} interviews", out.len()),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// The queue as it stands, for a caller that audits its own read.
+    pub(crate) async fn interview_reviews(&self, limit: u32) -> Result<Vec<InterviewReview>> {
         let now = self.now();
         let sla = self.config.applications.interview_sla;
         let mut out = Vec::new();
@@ -153,15 +170,6 @@ impl Processor {
             let media = self.store.application_media(record.application.id).await?;
             out.push(review_of(record, media, now, sla));
         }
-        self.audit_alone(
-            &Actor::Staff(staff.clone()),
-            "interview.queue_read",
-            "interviews",
-            "console",
-            Outcome::Success,
-            format!("{} interviews", out.len()),
-        )
-        .await?;
         Ok(out)
     }
 

@@ -26,7 +26,10 @@ impl LocalDesk {
         let staff = self
             .authorize(token, Action::Interviews, "interviews")
             .await?;
-        let queue = self.processor.interview_queue(&staff, 200).await?;
+        let queue = self
+            .processor
+            .interview_queue(&staff, 200, &self.origin)
+            .await?;
         Ok(queue.iter().map(interview_dto).collect())
     }
 
@@ -41,7 +44,7 @@ impl LocalDesk {
         self.processor
             .claim_interview(&staff, ApplicationId(application), &self.origin)
             .await?;
-        self.one_interview(&staff, application).await
+        self.one_interview(application).await
     }
 
     pub(super) async fn reassign_to(
@@ -64,7 +67,7 @@ impl LocalDesk {
         self.processor
             .reassign_interview(&staff, ApplicationId(application), &to, &self.origin)
             .await?;
-        self.one_interview(&staff, application).await
+        self.one_interview(application).await
     }
 
     pub(super) async fn verdict(
@@ -121,14 +124,10 @@ impl LocalDesk {
     }
 
     /// The interview as it now stands in the queue (it left the queue once
-    /// decided: then not found).
-    async fn one_interview(
-        &self,
-        staff: &carddesk_domain::StaffMember,
-        application: i64,
-    ) -> Result<wire::InterviewDto> {
+    /// decided: then not found); the step that led here was audited.
+    async fn one_interview(&self, application: i64) -> Result<wire::InterviewDto> {
         self.processor
-            .interview_queue(staff, 200)
+            .interview_reviews(200)
             .await?
             .iter()
             .find(|r| r.application_id.0 == application)
