@@ -25,6 +25,7 @@ mod audit;
 mod buckets;
 pub mod idempotency;
 mod integrity;
+mod outbox_subject;
 pub mod pg_roles;
 mod postgres;
 pub mod records;
@@ -47,6 +48,7 @@ pub use application_records::{
 pub use applications::{ApplicationStore, ApplicationTx};
 pub use audit::{AuditKey, GENESIS};
 pub use idempotency::{ClaimTimes, IdempotencyClaim};
+pub use outbox_subject::OutboxSubject;
 pub use postgres::PgStore;
 pub use records::*;
 pub use search::{CustomerMatch, SearchTerm};

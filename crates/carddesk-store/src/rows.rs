@@ -11,9 +11,10 @@ use carddesk_domain::{
 };
 use chrono::{DateTime, Utc};
 
+use crate::outbox_subject::OutboxSubject;
 use crate::records::{
     AuditRecord, CardSecrets, CustomerSecrets, NewAuditEntry, NewOutboxMessage, OutboxChannel,
-    OutboxMessage, OutboxSubject, Outcome, Package,
+    OutboxMessage, Outcome, Package,
 };
 use crate::records::{IdempotentResponse, StaffRecord, StaffSessionRecord};
 use crate::{CaseRecord, Result, StoreError};

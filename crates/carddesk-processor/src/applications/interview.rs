@@ -1,5 +1,6 @@
-//! The video interview (a first card): the applicant's uploads, and the
-//! agents' queue, claim, verdict and a supervisor's override.
+//! The video interview (a first card) at the desk: the agents' queue,
+//! claim, verdict and a supervisor's override (the applicant's uploads are
+//! `uploads.rs`).
 //!
 //! Who may do what is decided here, below every transport: any member of
 //! staff may claim from the queue; only the reviewer decides; supervisors
@@ -13,7 +14,6 @@ use carddesk_domain::application::{
 use carddesk_domain::{Actor, Role, StaffMember};
 use carddesk_store::{ApplicationRecord, MediaKind, MediaRecord, Outcome};
 use chrono::{DateTime, Utc};
-use secrecy::SecretString;
 
 use super::two_card::queue_text;
 use super::{IssuedCard, application_object, changed, lock_application, media, messages};
@@ -54,92 +54,6 @@ pub struct MediaView {
 }
 
 impl Processor {
-    /// Takes one upload of the applicant's interview, checked by its
-    /// content (a real JPEG or PNG photo, a real WebM or MP4 video, within
-    /// size, pixel and duration limits), sealed at rest; when the last of
-    /// the four is in, the interview joins the agents' queue. Returns the
-    /// kinds still missing.
-    pub async fn upload_interview_media(
-        &self,
-        session: &SecretString,
-        kind: MediaKind,
-        bytes: &[u8],
-        origin: &str,
-    ) -> Result<Vec<MediaKind>> {
-        let record = self.application_by_session(session).await?;
-        let id = record.application.id;
-        let limits = &self.config.applications;
-        record.application.check_upload_step(self.now(), limits)?;
-        let settings = &self.config.media;
-        let info = match kind {
-            MediaKind::Video => carddesk_media::inspect_video(bytes, &settings.limits)?,
-            _ => carddesk_media::inspect_image(bytes, &settings.limits)?,
-        };
-        let sha256 = media::content_hash(bytes);
-        media::store(settings, &self.keys, &sha256, bytes).await?;
-
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let mut application = lock_application(tx.as_mut(), id).await?.application;
-        application.check_upload_step(now, limits)?;
-        tx.insert_media(&MediaRecord {
-            id: 0,
-            application_id: id,
-            kind,
-            container: info.container.as_str().to_owned(),
-            bytes: i64::try_from(info.bytes).unwrap_or(i64::MAX),
-            sha256,
-            width: info.width.and_then(|w| i32::try_from(w).ok()),
-            height: info.height.and_then(|h| i32::try_from(h).ok()),
-            duration_ms: info.duration_millis.and_then(|d| i64::try_from(d).ok()),
-            uploaded_at: now,
-        })
-        .await?;
-        let present = tx.current_media_kinds(id).await?;
-        let missing: Vec<MediaKind> = MediaKind::ALL
-            .into_iter()
-            .filter(|k| !present.contains(k))
-            .collect();
-        let object = application_object(id);
-        let actor = Actor::Applicant(id);
-        append_audit(
-            tx.as_mut(),
-            &actor,
-            now,
-            "application.uploaded",
-            &object,
-            origin,
-            Outcome::Success,
-            format!(
-                "{} ({}, {} bytes)",
-                kind.as_str(),
-                info.container.as_str(),
-                info.bytes
-            ),
-        )
-        .await?;
-        if missing.is_empty() {
-            application.uploads_complete(now, limits)?;
-            tx.save_application(&application).await?;
-            append_audit(
-                tx.as_mut(),
-                &actor,
-                now,
-                "application.queued",
-                &object,
-                origin,
-                Outcome::Success,
-                "every upload in: waiting for an agent".to_owned(),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        if missing.is_empty() {
-            self.events.send_all(vec![changed(&application)]);
-        }
-        Ok(missing)
-    }
-
     /// The interviews waiting for or under review, oldest first; the read
     /// is audited (it shows applicants' personal data).
     pub async fn interview_queue(

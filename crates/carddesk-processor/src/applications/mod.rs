@@ -6,9 +6,10 @@
 //!   `video_interview` otherwise), or refused with a stable reason.
 //! - `two_card.rs`: the existing card's number and transaction password,
 //!   then a one-time code sent to the phone on file for that card.
-//! - `interview.rs` and `media.rs`: the uploads, checked by content and
-//!   sealed at rest outside the rows; the agents' queue, claim, verdict and
-//!   a supervisor's override.
+//! - `uploads.rs` and `media.rs`: the interview's uploads, checked by
+//!   content and sealed at rest outside the rows.
+//! - `interview.rs`: the agents' queue, claim, verdict and a supervisor's
+//!   override.
 //! - `issuing.rs`: the card issued in the transaction that authenticates,
 //!   shown to the applicant once.
 //! - `messages.rs`: the texts an applicant gets, in zh-CN and English.
@@ -23,6 +24,7 @@ mod media;
 mod messages;
 mod transit;
 mod two_card;
+mod uploads;
 
 use carddesk_domain::application::{Application, ApplicationId, ApplicationState, AuthRoute};
 use carddesk_domain::customer::{IdDocument, PhoneNumber};
