@@ -13,6 +13,8 @@ use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+pub(super) use super::cookies::cookies;
+pub use super::cookies::{CookieSet, UNFREEZE_COOKIES, cookie};
 use super::i18n::Lang;
 use crate::AppState;
 use crate::limits::{Buckets, RateLimiter};
@@ -28,7 +30,17 @@ pub const LANG_COOKIE: &str = "cd_lang";
 pub const COOKIE_PATH: &str = "/u";
 /// How long the session cookie lives: past the code's lifetime (15 min by
 /// default) the processor refuses it anyway.
-const SESSION_MAX_AGE: u32 = 60 * 60;
+pub(super) const SESSION_MAX_AGE: u32 = 60 * 60;
+
+/// The rate limits one family of pages keeps (in the request's
+/// extensions), and its cookies.
+pub trait PageGuards: std::fmt::Debug + Send + Sync + 'static {
+    /// The family's cookies.
+    const COOKIES: CookieSet;
+    /// Guards with the default limits in memory, for a router built
+    /// without its own (tests).
+    fn fallback() -> Self;
+}
 
 /// The Content-Security-Policy of every page: nothing but our own
 /// stylesheet loads, forms post only to us, no one frames us.
@@ -70,6 +82,14 @@ pub struct Guards {
     pub address: RateLimiter,
     /// Credential uploads per case.
     pub case: RateLimiter,
+}
+
+impl PageGuards for Guards {
+    const COOKIES: CookieSet = UNFREEZE_COOKIES;
+
+    fn fallback() -> Self {
+        Self::new(PageLimits::default(), &Buckets::Memory)
+    }
 }
 
 impl Guards {
@@ -129,9 +149,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
-/// What every page handler knows about the request.
+/// What every page handler knows about the request, for the family of
+/// pages whose guards are `G`.
 #[derive(Debug)]
-pub struct Ctx {
+pub struct PageCtx<G> {
     /// The language of the answer.
     pub lang: Lang,
     /// A language `?lang=` asked for, to keep in a cookie.
@@ -140,24 +161,27 @@ pub struct Ctx {
     pub browser: String,
     /// Whether `browser` is fresh and must be set.
     pub browser_is_new: bool,
-    /// The customer's session token, if the cookie holds a well-formed one.
+    /// The session token, if the cookie holds a well-formed one.
     pub session: Option<SecretString>,
     /// Whether cookies get `Secure` (the public URL is https).
     pub secure: bool,
     /// The client's address, for the audit log and the rate limit.
     pub origin: String,
     /// The guards.
-    pub guards: Arc<Guards>,
+    pub guards: Arc<G>,
 }
 
-impl FromRequestParts<AppState> for Ctx {
+/// The unfreeze pages' context.
+pub type Ctx = PageCtx<Guards>;
+
+impl<G: PageGuards> FromRequestParts<AppState> for PageCtx<G> {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let cookies = cookies(&parts.headers);
+        let cookies = cookies(&parts.headers, &G::COOKIES);
         let chosen_lang = parts.uri.query().and_then(|q| {
             q.split('&')
                 .find_map(|pair| pair.strip_prefix("lang="))
@@ -179,9 +203,9 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let guards = parts
             .extensions
-            .get::<Arc<Guards>>()
+            .get::<Arc<G>>()
             .cloned()
-            .unwrap_or_else(|| Arc::new(Guards::new(PageLimits::default(), &Buckets::Memory)));
+            .unwrap_or_else(|| Arc::new(G::fallback()));
         Ok(Self {
             lang,
             chosen_lang,
@@ -200,7 +224,7 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-impl Ctx {
+impl<G: PageGuards> PageCtx<G> {
     /// The CSRF token for forms on this page.
     pub fn csrf(&self, keys: &Keyring) -> String {
         csrf_token(keys, &self.browser, self.session.as_ref())
@@ -217,12 +241,14 @@ impl Ctx {
     /// the chosen language.
     pub fn set_cookies(&self) -> Vec<HeaderValue> {
         let mut out = Vec::new();
+        let set = &G::COOKIES;
         if self.browser_is_new {
-            out.extend(cookie(BROWSER_COOKIE, &self.browser, None, self.secure));
+            out.extend(cookie(set, set.browser, &self.browser, None, self.secure));
         }
         if let Some(lang) = self.chosen_lang {
             out.extend(cookie(
-                LANG_COOKIE,
+                set,
+                set.lang,
                 lang.tag(),
                 Some(365 * 24 * 3600),
                 self.secure,
@@ -233,10 +259,12 @@ impl Ctx {
 
     /// The session cookie for a token the processor just gave.
     pub fn session_cookie(&self, token: &SecretString) -> Option<HeaderValue> {
+        let set = &G::COOKIES;
         cookie(
-            SESSION_COOKIE,
+            set,
+            set.session,
             token.expose_secret(),
-            Some(SESSION_MAX_AGE),
+            Some(set.session_max_age),
             self.secure,
         )
     }
@@ -259,50 +287,6 @@ pub fn csrf_token(keys: &Keyring, browser: &str, session: Option<&SecretString>)
         input.extend_from_slice(s.expose_secret().as_bytes());
     }
     hex::encode(keys.digest(Purpose::Session, &input))
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, under `/u`, Secure
-/// when served over https.
-pub fn cookie(name: &str, value: &str, max_age: Option<u32>, secure: bool) -> Option<HeaderValue> {
-    let mut text = format!("{name}={value}; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict");
-    if let Some(age) = max_age {
-        text.push_str(&format!("; Max-Age={age}"));
-    }
-    if secure {
-        text.push_str("; Secure");
-    }
-    HeaderValue::from_str(&text).ok()
-}
-
-#[derive(Debug, Default)]
-struct Cookies {
-    browser: Option<String>,
-    session: Option<String>,
-    lang: Option<String>,
-}
-
-/// Our cookies, each kept only when it has the shape we give it.
-fn cookies(headers: &HeaderMap) -> Cookies {
-    let mut out = Cookies::default();
-    for value in headers.get_all(header::COOKIE) {
-        let Ok(text) = value.to_str() else { continue };
-        for pair in text.split(';') {
-            let Some((name, value)) = pair.trim().split_once('=') else {
-                continue;
-            };
-            match name {
-                BROWSER_COOKIE if is_hex(value, 32) => out.browser = Some(value.to_owned()),
-                SESSION_COOKIE if is_hex(value, 64) => out.session = Some(value.to_owned()),
-                LANG_COOKIE if value.len() <= 8 => out.lang = Some(value.to_owned()),
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-fn is_hex(value: &str, len: usize) -> bool {
-    value.len() == len && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -335,7 +319,7 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("cd_b=zz; cd_s=0123; other=1; cd_lang=en"),
         );
-        let c = cookies(&headers);
+        let c = cookies(&headers, &UNFREEZE_COOKIES);
         assert!(c.browser.is_none() && c.session.is_none());
         assert_eq!(c.lang.as_deref(), Some("en"));
     }

@@ -19,6 +19,7 @@
 //! only that the details do not match and how many attempts are left.
 
 mod apply;
+mod cookies;
 mod details;
 mod guard;
 mod i18n;

@@ -7,22 +7,15 @@
 //! that lets in our one script (`script-src 'self'`, for recording the
 //! video) and a Permissions-Policy that lets our pages use the camera.
 
-use std::sync::Arc;
-
-use axum::extract::{FromRequestParts, Request};
-use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::request::Parts;
+use axum::extract::Request;
+use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use carddesk_processor::{Keyring, Purpose};
-use rand::Rng;
-use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
+use secrecy::ExposeSecret;
 
 use super::super::PageLimits;
-use super::super::guard::{self, csrf_token};
-use super::super::i18n::Lang;
-use crate::AppState;
+use super::super::guard::{self, CookieSet, PageCtx, PageGuards};
 use crate::limits::{Buckets, RateLimiter};
 
 /// The browser-binding cookie of the application pages.
@@ -91,92 +84,28 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
-/// What every application page handler knows about the request.
-#[derive(Debug)]
-pub struct ApplyCtx {
-    /// The language of the answer.
-    pub lang: Lang,
-    /// A language `?lang=` asked for, to keep in a cookie.
-    pub chosen_lang: Option<Lang>,
-    /// The browser-binding value (from the cookie, or fresh).
-    pub browser: String,
-    /// Whether `browser` is fresh and must be set.
-    pub browser_is_new: bool,
-    /// The application's session token, if the cookie holds a well-formed
-    /// one.
-    pub session: Option<SecretString>,
-    /// Whether cookies get `Secure` (the public URL is https).
-    pub secure: bool,
-    /// The client's address, for the audit log and the rate limit.
-    pub origin: String,
-    /// The rate limits.
-    pub guards: Arc<ApplyGuards>,
-}
+/// The application pages' cookies.
+pub const APPLY_COOKIES: CookieSet = CookieSet {
+    browser: BROWSER_COOKIE,
+    session: SESSION_COOKIE,
+    lang: LANG_COOKIE,
+    path: COOKIE_PATH,
+    session_max_age: SESSION_MAX_AGE,
+};
 
-impl FromRequestParts<AppState> for ApplyCtx {
-    type Rejection = std::convert::Infallible;
+impl PageGuards for ApplyGuards {
+    const COOKIES: CookieSet = APPLY_COOKIES;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let cookies = cookies(&parts.headers);
-        let chosen_lang = parts.uri.query().and_then(|q| {
-            q.split('&')
-                .find_map(|pair| pair.strip_prefix("lang="))
-                .and_then(Lang::from_tag)
-        });
-        let lang = chosen_lang
-            .or_else(|| cookies.lang.as_deref().and_then(Lang::from_tag))
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(Lang::from_accept_language)
-            })
-            .unwrap_or(Lang::Zh);
-        let (browser, browser_is_new) = match cookies.browser {
-            Some(b) => (b, false),
-            None => (random_hex(16), true),
-        };
-        let guards = parts
-            .extensions
-            .get::<Arc<ApplyGuards>>()
-            .cloned()
-            .unwrap_or_else(|| Arc::new(ApplyGuards::new(PageLimits::default(), &Buckets::Memory)));
-        Ok(Self {
-            lang,
-            chosen_lang,
-            browser,
-            browser_is_new,
-            session: cookies.session.map(SecretString::from),
-            secure: state
-                .processor
-                .config()
-                .link_base
-                .to_ascii_lowercase()
-                .starts_with("https://"),
-            origin: crate::extract::client_addr(&parts.extensions),
-            guards,
-        })
+    fn fallback() -> Self {
+        Self::new(PageLimits::default(), &Buckets::Memory)
     }
 }
 
-impl ApplyCtx {
-    /// The CSRF token for forms on this page (the unfreeze pages' token,
-    /// bound to this browser cookie and this session).
-    pub fn csrf(&self, keys: &Keyring) -> String {
-        csrf_token(keys, &self.browser, self.session.as_ref())
-    }
+/// What every application page handler knows about the request: the
+/// unfreeze pages' context with this family's cookies and guards.
+pub type ApplyCtx = PageCtx<ApplyGuards>;
 
-    /// Whether a POST's token is the one this browser and session were
-    /// given. A fresh browser cookie means the POST came without one: no.
-    pub fn csrf_ok(&self, keys: &Keyring, given: &str) -> bool {
-        !self.browser_is_new
-            && bool::from(self.csrf(keys).as_bytes().ct_eq(given.trim().as_bytes()))
-    }
-
+impl PageCtx<ApplyGuards> {
     /// The bucket key of this session's credential attempts: a digest, so
     /// the token itself is never a key in a shared store.
     pub fn session_key(&self, keys: &Keyring) -> Option<String> {
@@ -185,88 +114,12 @@ impl ApplyCtx {
             format!("application:{}", hex::encode(digest))
         })
     }
-
-    /// The cookies to set on the answer: the browser binding when fresh,
-    /// the chosen language.
-    pub fn set_cookies(&self) -> Vec<HeaderValue> {
-        let mut out = Vec::new();
-        if self.browser_is_new {
-            out.extend(cookie(BROWSER_COOKIE, &self.browser, None, self.secure));
-        }
-        if let Some(lang) = self.chosen_lang {
-            out.extend(cookie(
-                LANG_COOKIE,
-                lang.tag(),
-                Some(365 * 24 * 3600),
-                self.secure,
-            ));
-        }
-        out
-    }
-
-    /// The session cookie for a token the processor just gave.
-    pub fn session_cookie(&self, token: &SecretString) -> Option<HeaderValue> {
-        cookie(
-            SESSION_COOKIE,
-            token.expose_secret(),
-            Some(SESSION_MAX_AGE),
-            self.secure,
-        )
-    }
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, under `/apply`, Secure
-/// when served over https.
-fn cookie(name: &str, value: &str, max_age: Option<u32>, secure: bool) -> Option<HeaderValue> {
-    let mut text = format!("{name}={value}; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict");
-    if let Some(age) = max_age {
-        text.push_str(&format!("; Max-Age={age}"));
-    }
-    if secure {
-        text.push_str("; Secure");
-    }
-    HeaderValue::from_str(&text).ok()
-}
-
-#[derive(Debug, Default)]
-struct Cookies {
-    browser: Option<String>,
-    session: Option<String>,
-    lang: Option<String>,
-}
-
-/// Our cookies, each kept only when it has the shape we give it.
-fn cookies(headers: &HeaderMap) -> Cookies {
-    let mut out = Cookies::default();
-    for value in headers.get_all(header::COOKIE) {
-        let Ok(text) = value.to_str() else { continue };
-        for pair in text.split(';') {
-            let Some((name, value)) = pair.trim().split_once('=') else {
-                continue;
-            };
-            match name {
-                BROWSER_COOKIE if is_hex(value, 32) => out.browser = Some(value.to_owned()),
-                SESSION_COOKIE if is_hex(value, 64) => out.session = Some(value.to_owned()),
-                LANG_COOKIE if value.len() <= 8 => out.lang = Some(value.to_owned()),
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-fn is_hex(value: &str, len: usize) -> bool {
-    value.len() == len && value.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill(buf.as_mut_slice());
-    hex::encode(buf)
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header::HeaderMap;
+
     use super::*;
 
     #[test]
@@ -281,7 +134,7 @@ mod tests {
             ))
             .expect("header"),
         );
-        let c = cookies(&headers);
+        let c = guard::cookies(&headers, &APPLY_COOKIES);
         assert!(
             c.browser.is_none(),
             "the unfreeze pages' binding is not ours"
@@ -292,7 +145,7 @@ mod tests {
 
     #[test]
     fn cookies_live_under_apply() {
-        let c = cookie(SESSION_COOKIE, "x", Some(60), true).expect("cookie");
+        let c = guard::cookie(&APPLY_COOKIES, SESSION_COOKIE, "x", Some(60), true).expect("cookie");
         let text = c.to_str().expect("ASCII");
         assert!(text.contains("Path=/apply; HttpOnly; SameSite=Strict"));
         assert!(text.ends_with("; Secure"));
