@@ -15,6 +15,14 @@
 //!   `carddesk-server` on 127.0.0.1:0 over a fresh PostgreSQL database, the
 //!   customer acting through the server's customer API, the timeline kept
 //!   live over server-sent events.
+//! - `offline_interview_walk`: the demo agent, signed in by typing, opens
+//!   the video-interview queue, claims the first demo applicant, sees the
+//!   ID photos, the selfie and the video load, ticks every checklist item
+//!   and passes (the card is issued, the applicant told by text); claims
+//!   the second and fails them with a reason (rejected, told why); the new
+//!   customer's card then says it came from the video interview. With
+//!   `CARDDESK_E2E_RECORD=1` its photograph of the review panel becomes
+//!   `docs/screenshots/interview-review.png`.
 //! - `every_screen_is_accessible_in_both_languages`: axe-core on every screen
 //!   of both windows in English and Chinese, with a photograph of each.
 //!
@@ -45,7 +53,7 @@ use e2e::console::{self, Home, Windows};
 use e2e::customer;
 use e2e::page::{self, FIRST_START, SCREEN_CHANGE};
 use e2e::phone::{self, Photos};
-use e2e::{timing, tour};
+use e2e::{interview, timing, tour};
 
 /// The version the Rust side reports through `desk_info`.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -85,6 +93,28 @@ async fn offline_walk_with_the_keyboard() {
             let photos = Photos::test_only(home);
             phone::customer_unfreezes(&client, &windows, &caller, done.case_id, &photos).await;
             timing::record("offline, keyboard", &done);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn offline_interview_walk() {
+    console::run(
+        "interview",
+        |_| {},
+        |client, home| async move {
+            demo_started(&client).await;
+            let staff = carddesk_seed::demo_staff("agent.li").expect("a demo agent");
+            agent::sign_in_typed(&client, staff.username, staff.password, staff.display_name).await;
+            tour::speak(&client, "en").await;
+            interview::pass_then_fail(&client, &home).await;
+            interview::customer_shows_the_card(&client, staff.username).await;
+            assert!(
+                agent::never_reloaded(&client).await,
+                "the queue and the answers changed live, without a reload"
+            );
+            console::publish_photos(&home, &["interview"]);
         },
     )
     .await;

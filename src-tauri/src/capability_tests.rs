@@ -52,11 +52,13 @@ fn the_phone_window_gets_its_commands_and_event_listening_only() {
 }
 
 #[test]
-fn the_content_security_policy_lets_audio_blobs_play_and_nothing_else_in() {
+fn the_content_security_policy_lets_media_blobs_play_and_nothing_else_in() {
     let config: serde_json::Value =
         serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
     let csp = &config["app"]["security"]["csp"];
     assert_eq!(csp["media-src"], "'self' blob:");
+    // The interview's photos, opened from the desk's bytes as object URLs.
+    assert_eq!(csp["img-src"], "'self' data: blob:");
     assert_eq!(csp["default-src"], "'self'");
     assert_eq!(csp["script-src"], "'self'");
     assert_eq!(csp["object-src"], "'none'");

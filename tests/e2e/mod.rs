@@ -6,6 +6,7 @@ pub mod caller;
 pub mod console;
 pub mod customer;
 pub mod driver;
+pub mod interview;
 pub mod page;
 pub mod phone;
 pub mod server;

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { caseOf, customerView, demoInfo, pinCard } from './test/fixtures';
 import { deskReady, signedInDesk } from './test/desk';
+import { onInterviews, rejected, sam, liu } from './test/interviews';
 import { Failure, shell } from './test/ipc';
 import { renderConsole, renderPhone } from './test/render';
 
@@ -90,6 +91,25 @@ describe('accessibility (axe-core)', () => {
     await deskReady();
     await user.click(screen.getByTestId('help-button'));
     await screen.findByTestId('help-panel');
+    await expectAccessible();
+  });
+
+  it('the interview queue, a review with the verdict’s reasons and its answer, and the reassign dialog', async () => {
+    const { user } = await onInterviews(undefined, { decide_interview: rejected });
+    await screen.findAllByTestId('interview-row');
+    await expectAccessible();
+    await user.click(screen.getByTestId('interview-claim'));
+    await screen.findByTestId('media-video');
+    await user.click(screen.getByTestId('verdict-fail'));
+    await user.click(screen.getByTestId('reason-not_live'));
+    await expectAccessible();
+    await user.click(screen.getByTestId('verdict-submit'));
+    await screen.findByTestId('verdict-answer');
+    await expectAccessible();
+    cleanup();
+    const supervisor = await onInterviews([{ ...liu, step: 'claimed', reviewer: 'agent:alice' }], {}, sam);
+    await supervisor.user.click(await screen.findByTestId('interview-reassign'));
+    await screen.findByTestId('reassign-username');
     await expectAccessible();
   });
 

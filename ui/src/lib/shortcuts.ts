@@ -18,7 +18,15 @@ export type ShortcutAction =
   | 'resend'
   | 'cancel'
   | 'language'
-  | 'help';
+  | 'help'
+  | 'interviews'
+  | 'desk'
+  | 'claim'
+  | 'nextInterview'
+  | 'pass'
+  | 'fail'
+  | 'retry'
+  | 'decide';
 
 /** Whether the platform's main modifier is ⌘ (macOS) rather than Ctrl. */
 function isMac(): boolean {
@@ -44,6 +52,15 @@ export const BINDINGS: Readonly<Record<ShortcutAction, readonly string[]>> = {
   cancel: ['Alt+KeyX'],
   language: ['Alt+KeyL'],
   help: ['Shift+?', '?', 'F1'],
+  // The interview screens (never bound at the same time as the desk's send).
+  interviews: ['Alt+KeyI'],
+  desk: ['Alt+KeyD'],
+  claim: ['Alt+KeyC'],
+  nextInterview: ['Alt+KeyN'],
+  pass: ['Alt+Digit1'],
+  fail: ['Alt+Digit2'],
+  retry: ['Alt+Digit3'],
+  decide: ['$mod+Enter'],
 };
 
 /** One row of the help panel: the keys as shown and what they do. */
@@ -64,15 +81,26 @@ export const HELP_ROWS: readonly HelpRow[] = [
   { keys: ['Alt+P'], label: 'shortcut.play' },
   { keys: ['Alt+R'], label: 'shortcut.resend' },
   { keys: ['Alt+X'], label: 'shortcut.cancel' },
+  { keys: ['Alt+I'], label: 'shortcut.interviews' },
   { keys: ['Alt+L'], label: 'shortcut.language' },
   { keys: ['?', 'F1'], label: 'shortcut.help' },
   { keys: ['Esc'], label: 'shortcut.escape' },
 ];
 
+/** The interview screen's rows. */
+export const INTERVIEW_HELP_ROWS: readonly HelpRow[] = [
+  { keys: ['Alt+I'], label: 'shortcut.interviews' },
+  { keys: ['Alt+N'], label: 'shortcut.nextInterview' },
+  { keys: ['Alt+C'], label: 'shortcut.claim' },
+  { keys: ['Alt+1', 'Alt+2', 'Alt+3'], label: 'shortcut.verdict' },
+  { keys: [`${MOD}+Enter`], label: 'shortcut.decide' },
+  { keys: ['Alt+D'], label: 'shortcut.desk' },
+];
+
 /** An action's main keys as `aria-keyshortcuts` names them (`Control+Enter`, `Alt+R`). */
 export function keysOf(action: ShortcutAction): string {
   const binding = BINDINGS[action].find((b) => b !== '/') ?? '';
-  return binding.replace('$mod', ARIA_MOD).replace(/Key([A-Z])/, '$1');
+  return binding.replace('$mod', ARIA_MOD).replace(/Key([A-Z])/, '$1').replace(/Digit(\d)/, '$1');
 }
 
 function isEditable(target: EventTarget | null): boolean {

@@ -1,5 +1,5 @@
 /** Wire answers as the desk gives them, for tests. */
-import type { AuditEntry, Card, Case, CustomerView, DeskInfo, SearchResults, StaffProfile } from '../lib/api/wire';
+import type { AuditEntry, Card, Case, CustomerView, DeskInfo, SearchResults, StaffProfile, VirtualCard } from '../lib/api/wire';
 
 export const demoInfo: DeskInfo = { mode: 'offline', version: '9.8.7', server_url: null, demo: true, demo_hint: '0008' };
 
@@ -42,7 +42,11 @@ export const lostCard: Card = {
   remote_unfreeze: null,
 };
 
-export function customerView(cards: Card[] = [pinCard, courtCard, lostCard], openCases: Case[] = []): CustomerView {
+export function customerView(
+  cards: Card[] = [pinCard, courtCard, lostCard],
+  openCases: Case[] = [],
+  virtualCards: VirtualCard[] = [],
+): CustomerView {
   return {
     customer: {
       id: 7,
@@ -54,6 +58,7 @@ export function customerView(cards: Card[] = [pinCard, courtCard, lostCard], ope
       cards,
     },
     open_cases: openCases,
+    virtual_cards: virtualCards,
   };
 }
 

@@ -2,6 +2,7 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { alice, caseOf, customerView, demoInfo, entry, preview, results } from '../../test/fixtures';
+import { emma, issued, liu } from '../../test/interviews';
 import { Failure, shell } from '../../test/ipc';
 import { desk } from './commands';
 import { phone } from './phone';
@@ -46,6 +47,23 @@ const TABLE: [string, () => Promise<unknown>, string, Record<string, unknown>, u
   ['reassign', () => desk.reassign(31, 'bob'), 'reassign', { caseId: 31, request: { username: 'bob' } }, caseOf('instructed')],
   ['audit', () => desk.audit({ object: 'case:31' }), 'audit', { query: { object: 'case:31' } }, { items: [entry(1, 'case.marked')], next: 2 }],
   ['verifyAudit', () => desk.verifyAudit(), 'verify_audit', {}, { intact: true, entries: 10, broken_at: null }],
+  ['interviews', () => desk.interviews(), 'interviews', {}, [liu, emma]],
+  ['claimInterview', () => desk.claimInterview(1), 'claim_interview', { applicationId: 1 }, { ...liu, step: 'claimed', reviewer: 'agent:alice' }],
+  [
+    'reassignInterview',
+    () => desk.reassignInterview(1, 'agent.wang'),
+    'reassign_interview',
+    { applicationId: 1, request: { username: 'agent.wang' } },
+    { ...liu, step: 'claimed', reviewer: 'agent:agent.wang' },
+  ],
+  [
+    'decideInterview',
+    () => desk.decideInterview(2, { verdict: 'fail', checklist: ['liveness'], reasons: ['not_live'] }),
+    'decide_interview',
+    { applicationId: 2, request: { verdict: 'fail', checklist: ['liveness'], reasons: ['not_live'] } },
+    { state: 'rejected', step: 'claimed', card: null },
+  ],
+  ['approveOverride', () => desk.approveOverride(1), 'approve_override', { applicationId: 1 }, issued],
   ['phone.inbox', () => phone.inbox(), 'phone_inbox', {}, [
     { id: 1, case_id: 31, channel: 'text', language: 'en', body: 'code ABCDE-FGHJK', code: 'ABCDE-FGHJK', customer: null },
   ]],
@@ -104,6 +122,19 @@ describe('the typed desk commands', () => {
     expect(numbers.ok && Array.from(numbers.value)).toEqual([1, 2, 3]);
     mock.answers['phone_voice_audio'] = [300];
     expect((await phone.voiceAudio(5)).ok).toBe(false);
+  });
+
+  it('fetches an upload’s bytes by application and kind, and checks the queue’s enums', async () => {
+    const mock = shell({ interview_media: new Uint8Array([255, 216, 255]).buffer });
+    const photo = await desk.interviewMedia(1, 'id_front');
+    expect(photo.ok && Array.from(photo.value)).toEqual([255, 216, 255]);
+    expect(mock.calls[0]).toEqual({ command: 'interview_media', args: { applicationId: 1, kind: 'id_front' } });
+    mock.answers['interviews'] = [{ ...liu, step: 'Queued' }];
+    expect((await desk.interviews()).ok).toBe(false);
+    mock.answers['interviews'] = [{ ...liu, uploads: [{ ...liu.uploads[0], container: 'gif' }] }];
+    expect((await desk.interviews()).ok).toBe(false);
+    mock.answers['customer'] = { ...customerView(), virtual_cards: [{ ...issued.card, route: 'branch' }] };
+    expect((await desk.customer(7)).ok).toBe(false);
   });
 
   it('says so when there is no Tauri to talk to', async () => {

@@ -12,6 +12,7 @@ import {
   isCustomerView,
   isDemoStaff,
   isDeskInfo,
+  isInterview,
   isNull,
   isPage,
   isPreview,
@@ -19,6 +20,7 @@ import {
   isSearchResults,
   isSettings,
   isTransition,
+  isVerdictAnswer,
 } from './schemas';
 import type {
   AuditEntry,
@@ -31,18 +33,27 @@ import type {
   DemoStaff,
   DeskInfo,
   InstructionPreview,
+  Interview,
   Page,
   QueueQuery,
   SearchRequest,
   SearchResults,
   StaffProfile,
   Transition,
+  UploadKind,
+  VerdictAnswer,
+  VerdictRequest,
 } from './wire';
 
-/** Raw bytes (a WAV file), whatever form IPC delivered them in. */
-async function audio(command: string, messageId: number): Promise<Result<Uint8Array<ArrayBuffer>>> {
-  const answer = await call(command, { messageId }, bytes);
+/** Raw bytes, whatever form IPC delivered them in. */
+async function raw(command: string, args: Record<string, unknown>): Promise<Result<Uint8Array<ArrayBuffer>>> {
+  const answer = await call(command, args, bytes);
   return answer.ok ? { ok: true, value: toUint8Array(answer.value) } : answer;
+}
+
+/** A voice prompt's bytes (a WAV file). */
+function audio(command: string, messageId: number): Promise<Result<Uint8Array<ArrayBuffer>>> {
+  return raw(command, { messageId });
 }
 
 /** The console's desk commands. */
@@ -86,6 +97,22 @@ export const desk = {
   audit: (query: AuditQuery): Promise<Result<Page<AuditEntry>>> => call('audit', { query }, isPage(isAuditEntry)),
   verifyAudit: (): Promise<Result<Chain>> => call('verify_audit', undefined, isChain),
   voiceAudio: (messageId: number): Promise<Result<Uint8Array<ArrayBuffer>>> => audio('voice_audio', messageId),
+  interviews: (): Promise<Result<readonly Interview[]>> => call('interviews', undefined, arrayOf(isInterview)),
+  claimInterview: (applicationId: number): Promise<Result<Interview>> =>
+    call('claim_interview', { applicationId }, isInterview),
+  reassignInterview: (applicationId: number, username: string): Promise<Result<Interview>> =>
+    call('reassign_interview', { applicationId, request: { username } }, isInterview),
+  decideInterview: (applicationId: number, request: VerdictRequest): Promise<Result<VerdictAnswer>> =>
+    call(
+      'decide_interview',
+      { applicationId, request: { verdict: request.verdict, checklist: [...request.checklist], reasons: [...request.reasons] } },
+      isVerdictAnswer,
+    ),
+  approveOverride: (applicationId: number): Promise<Result<VerdictAnswer>> =>
+    call('approve_override', { applicationId }, isVerdictAnswer),
+  /** One upload's bytes (a photo or the video; its type is the upload's `container`). */
+  interviewMedia: (applicationId: number, kind: UploadKind): Promise<Result<Uint8Array<ArrayBuffer>>> =>
+    raw('interview_media', { applicationId, kind }),
 } as const;
 
 /** The shape of `desk`, for stand-ins. */

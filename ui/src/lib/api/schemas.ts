@@ -37,6 +37,10 @@ import {
   type StaffProfile,
   type Transition,
 } from './wire';
+import { APPLICATION_STATES, INTERVIEW_STEPS } from './wire-interviews';
+import { isVirtualCard } from './schemas-interviews';
+
+export { isInterview, isVerdictAnswer, isVirtualCard } from './schemas-interviews';
 
 export const isDeskInfo = shape<DeskInfo>({
   mode: oneOf(DESK_MODES),
@@ -104,7 +108,11 @@ export const isCase = shape<Case>({
   expires_at: nullable(str),
 });
 
-export const isCustomerView = shape<CustomerView>({ customer: isCustomer, open_cases: arrayOf(isCase) });
+export const isCustomerView = shape<CustomerView>({
+  customer: isCustomer,
+  open_cases: arrayOf(isCase),
+  virtual_cards: arrayOf(isVirtualCard),
+});
 
 export const isTransition = shape<Transition>({
   from: oneOf(CARD_STATUSES),
@@ -163,6 +171,12 @@ export const isDeskEvent: Guard<DeskEvent> = (value): value is DeskEvent => {
       return int(event['card_id']) && oneOf(CARD_STATUSES)(event['status']);
     case 'instruction':
       return int(event['case_id']) && int(event['outbox_id']);
+    case 'application':
+      return (
+        int(event['application_id']) &&
+        oneOf(APPLICATION_STATES)(event['state']) &&
+        oneOf(INTERVIEW_STEPS)(event['step'])
+      );
     case 'resync':
       return true;
     default:

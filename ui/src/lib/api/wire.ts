@@ -1,8 +1,12 @@
 /**
  * The desk's wire types in TypeScript: the JSON of the `carddesk-wire` Rust
  * types (crates/carddesk-wire/src/*.rs), field for field. Enums are their
- * snake_case names, `Option` is `null`, times are RFC 3339 strings.
+ * snake_case names, `Option` is `null`, times are RFC 3339 strings. The
+ * video-interview queue's types are in `wire-interviews.ts`, re-exported here.
  */
+import type { ApplicationState, InterviewStep, VirtualCard } from './wire-interviews';
+
+export * from './wire-interviews';
 
 /** Each enum's names, as arrays, so answers can be checked against them. */
 export const ERROR_CODES = [
@@ -29,6 +33,12 @@ export const ERROR_CODES = [
   'not_available',
   'unavailable',
   'internal',
+  'open_application',
+  'court_order_freeze',
+  'too_many_applications',
+  'too_many_from_address',
+  'invalid_upload',
+  'already_shown',
 ] as const;
 /** `ErrorCode`. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -179,6 +189,8 @@ export interface Case {
 export interface CustomerView {
   readonly customer: Customer;
   readonly open_cases: readonly Case[];
+  /** How each of the customer's virtual cards came to be (`interviews.ts`). */
+  readonly virtual_cards: readonly VirtualCard[];
 }
 
 /** `TransitionDto`. */
@@ -272,4 +284,10 @@ export type DeskEvent =
   | { readonly kind: 'attempt'; readonly case_id: number; readonly remaining: number }
   | { readonly kind: 'card'; readonly card_id: number; readonly status: CardStatus }
   | { readonly kind: 'instruction'; readonly case_id: number; readonly outbox_id: number }
+  | {
+      readonly kind: 'application';
+      readonly application_id: number;
+      readonly state: ApplicationState;
+      readonly step: InterviewStep;
+    }
   | { readonly kind: 'resync' };

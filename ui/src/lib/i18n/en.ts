@@ -7,6 +7,7 @@
  * `case_state.<state>`) list every name, so no wire value shows untranslated.
  */
 import { enDetail } from './en-detail';
+import { enInterview } from './en-interview';
 import { enPhone } from './en-phone';
 import { enTour } from './en-tour';
 
@@ -251,6 +252,7 @@ export const en = {
   ...enPhone,
   ...enTour,
   ...enDetail,
+  ...enInterview,
 } as const;
 
 /** A message's key, one of the English catalogue's. */

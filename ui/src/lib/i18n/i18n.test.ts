@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
 
-import { CARD_STATUSES, CASE_STATES, CREDENTIALS, ERROR_CODES, FREEZE_REASONS, MATCH_KINDS, OUTCOMES, ROLES } from '../api/wire';
+import {
+  APPLICATION_STATES,
+  AUTH_ROUTES,
+  CARD_STATUSES,
+  CASE_STATES,
+  CHECKLIST_ITEMS,
+  CREDENTIALS,
+  ERROR_CODES,
+  FREEZE_REASONS,
+  INTERVIEW_STEPS,
+  MATCH_KINDS,
+  OUTCOMES,
+  ROLES,
+  UPLOAD_KINDS,
+  VERDICT_KINDS,
+  VERDICT_REASONS,
+} from '../api/wire';
 import { catalogue, detectLocale, I18n, LOCALES } from './index.svelte';
 
 const placeholders = (message: string): string[] => [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
@@ -53,6 +69,15 @@ describe('wire names in words', () => {
       ...CREDENTIALS.map((c) => `credential.${c}`),
       ...OUTCOMES.map((o) => `outcome.${o}`),
       ...ROLES.map((r) => `role.${r}`),
+      ...CHECKLIST_ITEMS.map((i) => `checklist.${i}`),
+      ...VERDICT_REASONS.map((r) => `verdict_reason.${r}`),
+      ...VERDICT_KINDS.flatMap((v) => [`verdict.${v}`, `verdict.${v}Hint`]),
+      ...INTERVIEW_STEPS.map((s) => `interview_step.${s}`),
+      ...APPLICATION_STATES.map((s) => `application_state.${s}`),
+      ...AUTH_ROUTES.map((r) => `route.${r}`),
+      ...UPLOAD_KINDS.map((k) => `upload.${k}`),
+      'product.virtual_debit',
+      'product.virtual_credit',
     ];
     for (const locale of LOCALES) {
       const i18n = new I18n(locale);

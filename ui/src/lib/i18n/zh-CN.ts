@@ -1,5 +1,6 @@
 import type { Messages } from './en';
 import { zhCNDetail } from './zh-CN-detail';
+import { zhCNInterview } from './zh-CN-interview';
 import { zhCNPhone } from './zh-CN-phone';
 import { zhCNTour } from './zh-CN-tour';
 
@@ -244,4 +245,5 @@ export const zhCN: Messages = {
   ...zhCNPhone,
   ...zhCNTour,
   ...zhCNDetail,
+  ...zhCNInterview,
 };

@@ -112,7 +112,10 @@ describe('the help panel', () => {
     (await deskReady()).blur();
     await user.keyboard('?');
     const panel = await screen.findByTestId('help-panel');
-    for (const text of ['Find a caller', 'Send unfreeze instructions', 'Resend the instructions', 'Cancel the case', 'Play the voice prompt', 'Switch the language']) {
+    for (const text of [
+      'Find a caller', 'Send unfreeze instructions', 'Resend the instructions', 'Cancel the case', 'Play the voice prompt', 'Switch the language',
+      'Open the interview queue', 'Claim the selected interview', 'Verdict: Pass / Fail / Retry', 'Record the verdict',
+    ]) {
       expect(panel.textContent).toContain(text);
     }
     // Shortcuts wait while the panel is open.

@@ -94,7 +94,7 @@ export class CaseWatch {
       void this.refresh();
       return;
     }
-    if (event.kind === 'card' || event.case_id !== this.current?.id) return;
+    if (event.kind === 'card' || event.kind === 'application' || event.case_id !== this.current?.id) return;
     if (event.kind === 'attempt' && this.current !== null) {
       // Shown at once; the re-read below brings the rest.
       this.current = { ...this.current, attempts_left: event.remaining };
