@@ -343,6 +343,87 @@ async fn attempts_are_limited_and_an_expired_code_asks_for_the_card_again(
     assert!(texts(&desk, s.application_id).await[0].1.contains("验证码"));
 }
 
+async fn a_virtual_card_alone_cannot_prove_its_holder(store: Arc<dyn Store>, db: TestDb) {
+    let (desk, _media) = desk_with_media(store, &db).await;
+    let p = &desk.processor;
+    // A first card through the interview...
+    let person = resident_id(630);
+    let first = p
+        .submit_application(form(&person, &phone(7)), ADDRESS)
+        .await
+        .expect("submit");
+    for (kind, file) in [
+        (carddesk_store::MediaKind::IdFront, "image_64.jpg"),
+        (carddesk_store::MediaKind::IdBack, "image_64.png"),
+        (carddesk_store::MediaKind::Selfie, "image_64.jpg"),
+        (
+            carddesk_store::MediaKind::Video,
+            "video_2s_mediarecorder.webm",
+        ),
+    ] {
+        let bytes = std::fs::read(format!(
+            "{}/../carddesk-media/tests/fixtures/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("fixture");
+        p.upload_interview_media(&first.session, kind, &bytes, ADDRESS)
+            .await
+            .expect("upload");
+    }
+    let li = agent("li");
+    p.claim_interview(&li, first.application_id, CONSOLE)
+        .await
+        .expect("claim");
+    let every = carddesk_domain::application::Checklist(
+        carddesk_domain::application::ChecklistItem::ALL
+            .into_iter()
+            .collect(),
+    );
+    let pass = carddesk_domain::application::Verdict::Pass { checklist: every };
+    p.decide_interview(&li, first.application_id, &pass, CONSOLE)
+        .await
+        .expect("decide")
+        .expect("issued");
+    // ...is no card to prove a second application with: it has no password.
+    let second = p
+        .submit_application(form(&person, &phone(7)), ADDRESS)
+        .await
+        .expect("second");
+    assert_eq!(
+        second.route,
+        AuthRoute::VideoInterview,
+        "a virtual card alone does not route to two cards"
+    );
+}
+
+async fn the_card_is_shown_only_within_the_applications_day(store: Arc<dyn Store>, db: TestDb) {
+    let (desk, _media) = desk_with_media(store, &db).await;
+    let p = &desk.processor;
+    let person = desk.enrol(640, "en", &[CardStatus::Active]).await;
+    let s = p
+        .submit_application(form(&person.id_number, &phone(8)), ADDRESS)
+        .await
+        .expect("submit");
+    p.prove_card(
+        &s.session,
+        &pan(&person.cards[0].number),
+        password(PASSWORD),
+        ADDRESS,
+    )
+    .await
+    .expect("proven");
+    let code = code_sent(&desk, s.application_id).await;
+    p.enter_application_code(&s.session, &code, ADDRESS)
+        .await
+        .expect("issued");
+    desk.advance(Duration::hours(25));
+    assert_eq!(
+        err(p.reveal_card(&s.session, ADDRESS).await).code(),
+        "expired",
+        "a leaked session opens nothing a day on"
+    );
+}
+
 async fn an_unfinished_application_expires_and_frees_its_applicant(
     store: Arc<dyn Store>,
     db: TestDb,
@@ -380,6 +461,8 @@ async fn an_unfinished_application_expires_and_frees_its_applicant(
 }
 
 on_both_databases! {
+    a_virtual_card_alone_cannot_prove_its_holder => sqlite_virtual_only, postgres_virtual_only;
+    the_card_is_shown_only_within_the_applications_day => sqlite_reveal_window, postgres_reveal_window;
     an_unfinished_application_expires_and_frees_its_applicant => sqlite_expiry, postgres_expiry;
     routes_by_whether_the_person_holds_an_active_card => sqlite_routes, postgres_routes;
     refusals_have_stable_reasons_and_store_nothing => sqlite_refusals, postgres_refusals;

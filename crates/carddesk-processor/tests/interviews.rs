@@ -240,6 +240,19 @@ async fn an_override_needs_another_supervisor(store: Arc<dyn Store>, db: TestDb)
         .expect("pass with an item unticked")
         .is_none()
     );
+    let actions = desk
+        .store
+        .audit_entries(Some(&format!("application:{}", s.application_id.0)), 0, 100)
+        .await
+        .expect("audit");
+    let verdict = actions
+        .iter()
+        .rfind(|r| r.entry.action == "interview.verdict")
+        .expect("verdict");
+    assert_eq!(
+        verdict.entry.detail, "pass with unticked: liveness",
+        "what the approver must weigh"
+    );
     assert_eq!(
         err(p
             .approve_interview_override(&zhang, s.application_id, CONSOLE)

@@ -49,6 +49,9 @@ fn is_read(path: &str) -> bool {
         // An upload is larger than a remembered answer may be, and needs no
         // key: sending it again replaces the same kind's file.
         || path.starts_with("/api/applicant/media/")
+        // The card's full number and security code are shown once and kept
+        // nowhere: never as a remembered answer either.
+        || path == "/api/applicant/card/reveal"
 }
 
 /// When a claim made under `request_timeout` counts as abandoned.
@@ -205,9 +208,10 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
 /// Refuses a replay to a token whose session has ended: the stored answer
 /// was for a session that may no longer act.
 async fn still_signed_in(s: &AppState, path: &str, token: &SecretString) -> Result<(), Response> {
-    let customer = path.starts_with("/api/customer/");
-    let live = if customer {
+    let live = if path.starts_with("/api/customer/") {
         s.processor.customer_session_exists(token).await
+    } else if path.starts_with(crate::applicant::PREFIX) {
+        s.processor.applicant_session_exists(token).await
     } else {
         s.processor.authenticate(token).await.map(|_| true)
     };

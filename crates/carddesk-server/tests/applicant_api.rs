@@ -73,10 +73,12 @@ async fn both_routes_to_a_card_the_desk_shows(app: &TestApp) {
     let agent = app.staff("li", Role::Agent).await;
     // Two cards: an existing customer proves their card, then the code.
     let person = app.enrol(40, &[CardStatus::Active]).await;
-    let applied = app
-        .post(APPLY, None, &application(&person.id_number))
-        .await
-        .ok();
+    let applied = app.post(APPLY, None, &application(&person.id_number)).await;
+    assert_eq!(
+        applied.headers["cache-control"], "no-store",
+        "the answer carries a session"
+    );
+    let applied = applied.ok();
     assert_eq!(applied["route"], "two_card");
     let token = applied["session_token"].as_str().expect("token").to_owned();
     let id = applied["application_id"].as_i64().expect("id");
@@ -117,16 +119,30 @@ async fn both_routes_to_a_card_the_desk_shows(app: &TestApp) {
         .ok();
     assert_eq!(issued["route"], "two_card");
     let masked = issued["masked_number"].as_str().expect("masked").to_owned();
-    let shown = app
-        .post_empty("/api/applicant/card/reveal", Some(&token))
-        .await
-        .ok();
+    // Sent with an Idempotency-Key, as a client that retries would: the
+    // number is still kept nowhere, not even as a remembered answer.
+    let reveal = || {
+        app.send(
+            app.request(
+                reqwest::Method::POST,
+                "/api/applicant/card/reveal",
+                Some(&token),
+            )
+            .header("idempotency-key", "reveal-once"),
+        )
+    };
+    let first = reveal().await;
+    assert_eq!(first.headers["cache-control"], "no-store");
+    let shown = first.ok();
     let number = shown["number"].as_str().expect("number").to_owned();
     assert!(number.starts_with("621799") && carddesk_domain::luhn::is_valid(&number));
     assert!(masked.ends_with(&number[12..]) && !masked.contains(&number[6..12]));
-    app.post_empty("/api/applicant/card/reveal", Some(&token))
-        .await
-        .error(409, "already_shown");
+    assert_eq!(
+        app.raw.count("FROM idempotency_keys").await,
+        0,
+        "no answer remembered"
+    );
+    reveal().await.error(409, "already_shown");
     let status = app
         .get("/api/applicant/application", Some(&token))
         .await

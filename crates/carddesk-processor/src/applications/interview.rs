@@ -150,7 +150,6 @@ impl Processor {
         tx.record_verdict(id, verdict).await?;
         let object = application_object(id);
         let reasons = verdict.reasons();
-        let names: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
         append_audit(
             tx.as_mut(),
             &actor,
@@ -159,7 +158,7 @@ impl Processor {
             &object,
             origin,
             Outcome::Success,
-            format!("{} {}", verdict.as_str(), names.join(",")),
+            verdict_detail(verdict),
         )
         .await?;
         let issued = match outcome {
@@ -333,6 +332,31 @@ impl Processor {
         tx.commit().await?;
         self.events.send_all(vec![changed(&application)]);
         Ok(())
+    }
+}
+
+/// What the audit log keeps of a verdict: for a pass, the checklist items
+/// left unticked (what an override's approver must weigh); else the
+/// reasons.
+fn verdict_detail(verdict: &Verdict) -> String {
+    use carddesk_domain::application::ChecklistItem;
+    match verdict {
+        Verdict::Pass { checklist } => {
+            let unticked: Vec<&str> = ChecklistItem::ALL
+                .into_iter()
+                .filter(|i| !checklist.0.contains(i))
+                .map(ChecklistItem::as_str)
+                .collect();
+            if unticked.is_empty() {
+                "pass: every item ticked".to_owned()
+            } else {
+                format!("pass with unticked: {}", unticked.join(","))
+            }
+        }
+        _ => {
+            let names: Vec<&str> = verdict.reasons().iter().map(|r| r.as_str()).collect();
+            format!("{}: {}", verdict.as_str(), names.join(","))
+        }
     }
 }
 

@@ -222,7 +222,12 @@ impl Processor {
         let id = record.application.id;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        lock_application(tx.as_mut(), id).await?;
+        let locked = lock_application(tx.as_mut(), id).await?.application;
+        // The session is the application's: past its lifetime it shows no
+        // card, so a leaked token cannot open the number later.
+        if now >= locked.expires_at {
+            return Err(ProcessorError::Expired);
+        }
         let virtual_card = self
             .store
             .virtual_card_of(id)

@@ -171,6 +171,16 @@ impl Processor {
             .ok_or(ProcessorError::Unauthenticated)
     }
 
+    /// Whether a token is an applicant's session (for replaying a stored
+    /// answer to its own caller only).
+    pub async fn applicant_session_exists(&self, session: &SecretString) -> Result<bool> {
+        match self.application_by_session(session).await {
+            Ok(_) => Ok(true),
+            Err(ProcessorError::Unauthenticated) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Where the applicant's application stands.
     pub async fn application_status(&self, session: &SecretString) -> Result<ApplicationStatus> {
         let record = self.application_by_session(session).await?;
@@ -196,6 +206,48 @@ impl Processor {
             card: card.map(|c| c.0),
             application: record.application,
         })
+    }
+}
+
+/// A text to an applicant in the offline demo's local outbox, opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalApplicantText {
+    /// Outbox row.
+    pub id: i64,
+    /// The application.
+    pub application_id: ApplicationId,
+    /// E.164 recipient.
+    pub recipient: String,
+    /// Language.
+    pub language: String,
+    /// The message in clear (it may carry the two-card code).
+    pub body: String,
+}
+
+impl Processor {
+    /// The texts to applicants in the outbox, oldest first, opened: what
+    /// the offline demo's phone shows beside the unfreeze instructions
+    /// (a shared server hands them to the SMS gateway instead).
+    pub async fn local_applicant_texts(&self, limit: u32) -> Result<Vec<LocalApplicantText>> {
+        use carddesk_store::OutboxSubject;
+        let mut out = Vec::new();
+        for m in self.store.outbox(None, limit).await? {
+            let application_id = match m.message.subject {
+                OutboxSubject::ApplicationCode(id) | OutboxSubject::ApplicationNotice(id) => id,
+                OutboxSubject::Case(_) => continue,
+            };
+            let body = self
+                .keys
+                .open(Purpose::Instruction, &m.message.body_sealed)?;
+            out.push(LocalApplicantText {
+                id: m.id,
+                application_id,
+                recipient: m.message.recipient,
+                language: m.message.language,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        Ok(out)
     }
 }
 

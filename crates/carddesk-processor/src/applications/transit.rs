@@ -54,7 +54,7 @@ impl Processor {
         } else if address > limits.per_address_per_day {
             Some(Refusal::TooManyFromAddress)
         } else if existing.as_ref().is_some_and(|(_, cards)| {
-            cards.iter().any(|c| {
+            cards.iter().any(|(c, _)| {
                 matches!(
                     c.status,
                     CardStatus::Frozen {
@@ -72,11 +72,13 @@ impl Processor {
             drop(tx);
             return Err(self.refuse(refusal, origin).await);
         }
-        // A secondary application: the person holds an active card.
+        // A secondary application: the person holds an active card they can
+        // prove with its transaction password (a virtual card has none: its
+        // holder goes to the interview, and the card is issued to them).
         let customer = existing.and_then(|(customer, cards)| {
             cards
                 .iter()
-                .any(|c| c.status == CardStatus::Active)
+                .any(|(c, has_password)| c.status == CardStatus::Active && *has_password)
                 .then_some(customer)
         });
 
@@ -179,8 +181,9 @@ fn check_form(form: &ApplicationForm) -> Result<&'static VirtualProduct> {
     let product = VirtualProduct::find(&form.product)
         .map_err(|_| ProcessorError::InvalidInput("choose one of the cards on offer".to_owned()))?;
     let name = form.name.trim();
+    // The raw length is bounded too: the document promises at most 100.
     if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
+        || form.name.chars().count() > MAX_NAME_CHARS
         || name.chars().any(char::is_control)
     {
         return Err(ProcessorError::InvalidInput(format!(

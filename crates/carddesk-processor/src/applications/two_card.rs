@@ -63,10 +63,13 @@ impl Processor {
                 Some(c.customer_id) == record.application.customer_id
                     && c.status == CardStatus::Active
             });
+        // A card that is not the applicant's, or has no password (a virtual
+        // card), costs the same check, against a hash nothing matches.
         let hash = match &card {
             Some(c) => self.store.card_password_hash(c.id).await?,
             None => None,
         }
+        .filter(|h| !h.is_empty())
         .unwrap_or_else(|| stand_in_hash().to_owned());
         let password_ok = self
             .hashing
@@ -182,6 +185,17 @@ impl Processor {
                 application.two_card = TwoCardStep::AwaitingCard;
                 application.updated_at = now;
                 tx.save_application(&application).await?;
+                append_audit(
+                    tx.as_mut(),
+                    &actor,
+                    now,
+                    "application.code_expired",
+                    &application_object(id),
+                    origin,
+                    Outcome::Refused,
+                    "the code ran out: back to the card step".to_owned(),
+                )
+                .await?;
                 tx.commit().await?;
                 return Err(ProcessorError::Expired);
             }

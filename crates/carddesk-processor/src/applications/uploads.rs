@@ -27,10 +27,7 @@ impl Processor {
         let limits = &self.config.applications;
         record.application.check_upload_step(self.now(), limits)?;
         let settings = &self.config.media;
-        let info = match kind {
-            MediaKind::Video => carddesk_media::inspect_video(bytes, &settings.limits)?,
-            _ => carddesk_media::inspect_image(bytes, &settings.limits)?,
-        };
+        let info = inspect(kind, bytes, settings.limits).await?;
         let sha256 = media::content_hash(bytes);
         media::store(settings, &self.keys, &sha256, bytes).await?;
 
@@ -95,4 +92,29 @@ impl Processor {
         }
         Ok(missing)
     }
+}
+
+/// Checks at once: decoding a photo of up to 8192² pixels takes a core
+/// and up to 256 MiB for a moment.
+static CHECKS_AT_ONCE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Checks an upload by its content on the blocking pool, a few at a time,
+/// so uploads never hold the async workers that answer everyone else.
+async fn inspect(
+    kind: MediaKind,
+    bytes: &[u8],
+    limits: carddesk_media::MediaLimits,
+) -> Result<carddesk_media::MediaInfo> {
+    let _turn = CHECKS_AT_ONCE
+        .acquire()
+        .await
+        .map_err(|_| crate::ProcessorError::Config("the media checks have stopped".to_owned()))?;
+    let owned = bytes.to_vec();
+    let checked = tokio::task::spawn_blocking(move || match kind {
+        MediaKind::Video => carddesk_media::inspect_video(&owned, &limits),
+        _ => carddesk_media::inspect_image(&owned, &limits),
+    })
+    .await
+    .map_err(|_| crate::ProcessorError::Config("a media check failed".to_owned()))?;
+    Ok(checked?)
 }

@@ -162,6 +162,17 @@ fn verdict_of(request: &wire::VerdictRequest) -> Result<Verdict> {
             "too many checklist items or reasons".to_owned(),
         ));
     }
+    // A pass carries no reasons and a fail or retry no checklist: a request
+    // that mixes them is refused rather than half read.
+    let mixed = match request.verdict {
+        wire::VerdictKind::Pass => !request.reasons.is_empty(),
+        wire::VerdictKind::Fail | wire::VerdictKind::Retry => !request.checklist.is_empty(),
+    };
+    if mixed {
+        return Err(ProcessorError::InvalidInput(
+            "a pass takes checklist items, a fail or a retry reasons".to_owned(),
+        ));
+    }
     let reasons: BTreeSet<_> = request.reasons.iter().map(|r| (*r).into()).collect();
     Ok(match request.verdict {
         wire::VerdictKind::Pass => Verdict::Pass {

@@ -182,7 +182,10 @@ impl CardProof {
         }
         let number = CardNumber::parse(digits).map_err(|e| ApiError::invalid(e.to_string()))?;
         let password = self.transaction_password.expose_secret();
-        if password.is_empty() || password.len() > 64 || password.chars().any(char::is_control) {
+        if password.is_empty()
+            || password.chars().count() > 64
+            || password.chars().any(char::is_control)
+        {
             return Err(ApiError::invalid(
                 "a transaction password has 1 to 64 characters, without control characters",
             ));

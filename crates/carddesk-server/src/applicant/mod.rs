@@ -51,6 +51,12 @@ pub fn routes_with(limits: CustomerLimits, buckets: &Buckets) -> Router<AppState
         )
         .route("/card/reveal", post(reveal))
         .route_layer(middleware::from_fn_with_state(limiter, per_address))
+        // Answers carry a session token, and one the card's number: no
+        // cache on the way may keep them.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ))
 }
 
 async fn per_address(
@@ -176,7 +182,7 @@ async fn enter_code(
     Ok(Json(IssuedDto::from(&issued)))
 }
 
-#[utoipa::path(post, path = "/api/applicant/media/{kind}", params(("kind" = UploadKind, Path, description = "which upload this is")), request_body(content = Vec<u8>, description = "the file's bytes (JPEG or PNG photos, WebM or MP4 video), checked by content; at most 25 MiB", content_type = "application/octet-stream"), security(("bearer" = [])), responses((status = 200, description = "stored; the kinds still missing (none: the interview is queued)", body = UploadedDto), (status = 422, description = "`invalid_upload`: not a real photo or video, damaged, too large, too short or too long", body = crate::error::ErrorBody), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/applicant/media/{kind}", params(("kind" = UploadKind, Path, description = "which upload this is")), request_body(content = Vec<u8>, description = "the file's bytes, checked by content: a JPEG or PNG photo of at most 5 MiB and 64 to 8192 pixels a side (id_front, id_back, selfie), or a WebM or MP4 video of at most 25 MiB lasting 1 to 60 seconds (video)", content_type = "application/octet-stream"), security(("bearer" = [])), responses((status = 200, description = "stored; the kinds still missing (none: the interview is queued)", body = UploadedDto), (status = 422, description = "`invalid_upload`: not a real photo or video, damaged, too large, too short or too long", body = crate::error::ErrorBody), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn upload(
     State(s): State<AppState>,
     Origin(origin): Origin,

@@ -242,6 +242,18 @@ async fn failures_overrides_and_who_may_look(b: &Bench) {
             .code,
         ErrorCode::Forbidden
     );
+    let mixed = VerdictRequest {
+        checklist: vec![ChecklistItem::Liveness],
+        ..fail.clone()
+    };
+    assert_eq!(
+        b.desk
+            .decide_interview(&wang, id, &mixed)
+            .await
+            .expect_err("mixed")
+            .code,
+        ErrorCode::InvalidInput
+    );
     let no_reason = VerdictRequest {
         reasons: vec![],
         ..fail.clone()

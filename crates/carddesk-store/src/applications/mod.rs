@@ -54,12 +54,14 @@ pub trait ApplicationStore {
 /// Changes to applications, inside a unit of work.
 #[async_trait]
 pub trait ApplicationTx {
-    /// The customer with this document's keyed hash and their cards, read
-    /// in this transaction (the transit service's question).
+    /// The customer with this document's keyed hash and their cards, each
+    /// with whether it has a transaction password (a virtual card has
+    /// none, so it cannot prove its holder), read in this transaction (the
+    /// transit service's question).
     async fn applicant_cards(
         &mut self,
         id_digest: &[u8],
-    ) -> Result<Option<(CustomerId, Vec<Card>)>>;
+    ) -> Result<Option<(CustomerId, Vec<(Card, bool)>)>>;
     /// Counts one submission under `key` (`person:…`, `address:…`) for
     /// `day` and returns the count including it, in one statement.
     async fn count_submission(&mut self, key: &str, day: i64) -> Result<u32>;

@@ -25,7 +25,7 @@ macro_rules! application_writes {
                 async fn applicant_cards(
                     &mut self,
                     id_digest: &[u8],
-                ) -> Result<Option<(CustomerId, Vec<Card>)>> {
+                ) -> Result<Option<(CustomerId, Vec<(Card, bool)>)>> {
                     let customer: Option<i64> =
                         sqlx::query_scalar("SELECT id FROM customers WHERE id_digest = $1")
                             .bind(id_digest)
@@ -43,6 +43,19 @@ macro_rules! application_writes {
                         .fetch_all(&mut *self.tx)
                         .await?,
                     )?;
+                    let with_password: Vec<i64> = sqlx::query_scalar(
+                        "SELECT id FROM cards WHERE customer_id = $1 AND password_hash <> ''",
+                    )
+                    .bind(customer)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+                    let cards = cards
+                        .into_iter()
+                        .map(|c: Card| {
+                            let has = with_password.contains(&c.id.0);
+                            (c, has)
+                        })
+                        .collect();
                     Ok(Some((CustomerId(customer), cards)))
                 }
 

@@ -28,7 +28,7 @@ pub const LANG_COOKIE: &str = "cd_al";
 /// Every application page, and so every cookie, lives under this path.
 pub const COOKIE_PATH: &str = "/apply";
 /// How long the session cookie lives: an application's lifetime (24 h by
-/// default); past it the processor refuses the session anyway.
+/// default); past it the processor takes no step of it and shows no card.
 const SESSION_MAX_AGE: u32 = 24 * 60 * 60;
 
 /// The pages' CSP with our own script allowed (the video recorder): no
