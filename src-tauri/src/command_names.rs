@@ -48,4 +48,5 @@ pub const PHONE_COMMANDS: &[&str] = &[
     "phone_challenge",
     "phone_verify",
     "phone_open_page",
+    "phone_open_apply",
 ];

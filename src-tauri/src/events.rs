@@ -46,14 +46,16 @@ pub fn forward_session(
     })
 }
 
-/// Tells the phone window each time the processor queues an instruction,
-/// for as long as the processor lives.
+/// Tells the phone window each time the processor queues an instruction
+/// (or an application changed, which may have texted its applicant), for
+/// as long as the processor lives.
 pub fn forward_outbox(app: AppHandle, processor: &Processor) {
     let mut events = processor.events().subscribe();
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(Event::InstructionQueued { .. }) | Err(RecvError::Lagged(_)) => {
+                Ok(Event::InstructionQueued { .. } | Event::ApplicationChanged { .. })
+                | Err(RecvError::Lagged(_)) => {
                     if let Err(e) = app.emit_to(PHONE_WINDOW, PHONE_INBOX, ()) {
                         tracing::warn!(error = %e, "could not tell the phone of a new instruction");
                     }

@@ -97,6 +97,7 @@ pub fn run() -> tauri::Result<()> {
             phone::phone_challenge,
             phone::phone_verify,
             phone::phone_open_page,
+            phone::phone_open_apply,
         ])
         .run(context())
 }

@@ -106,7 +106,8 @@ pub async fn inbox(processor: &Processor) -> DeskResult<Vec<PhoneMessage>> {
         };
         inbox.push(PhoneMessage {
             id: message.id,
-            case_id: message.case_id,
+            case_id: Some(message.case_id),
+            application_id: None,
             channel: message.channel,
             code: extract_code(&message.body),
             language: message.language,
@@ -114,6 +115,26 @@ pub async fn inbox(processor: &Processor) -> DeskResult<Vec<PhoneMessage>> {
             customer,
         });
     }
+    // The texts to applicants (the virtual-card route): their words only;
+    // the two-card code is six digits the demonstrator types on the page.
+    for text in processor
+        .local_applicant_texts(INBOX_LIMIT)
+        .await
+        .map_err(desk_error)?
+    {
+        inbox.push(PhoneMessage {
+            id: text.id,
+            case_id: None,
+            application_id: Some(text.application_id.0),
+            channel: OutboxChannel::Text,
+            code: None,
+            language: text.language,
+            body: text.body,
+            customer: None,
+        });
+    }
+    // Newest first, whichever kind.
+    inbox.sort_by_key(|m| std::cmp::Reverse(m.id));
     Ok(inbox)
 }
 
@@ -269,6 +290,55 @@ mod tests {
 
     fn secret(s: &str) -> Option<SecretString> {
         Some(SecretString::from(s))
+    }
+
+    /// A text to an applicant reaches the demo phone, marked as one (no
+    /// case, no demo customer's facts), beside the unfreeze instructions.
+    #[tokio::test]
+    async fn texts_to_applicants_reach_the_phone() {
+        use std::sync::Arc;
+
+        use carddesk_domain::application::{Verdict, VerdictReason};
+        let dir = tempfile::tempdir().expect("directory");
+        let keys = Arc::new(carddesk_processor::Keyring::generate());
+        let url = format!("sqlite:{}", dir.path().join("demo.db").display());
+        let store = carddesk_store::open(&url, keys.audit_key())
+            .await
+            .expect("store");
+        let mut config = carddesk_processor::ProcessorConfig::default();
+        config.media.dir = dir.path().join("media");
+        let clock = Arc::new(carddesk_processor::SystemClock);
+        let processor = Processor::new(store, keys, config, clock)
+            .await
+            .expect("processor");
+        carddesk_seed::interviews::queue_demo_interviews(&processor)
+            .await
+            .expect("interviews");
+        let agent = carddesk_seed::demo_agent();
+        let queue = processor
+            .interview_queue(&agent, 10, ORIGIN)
+            .await
+            .expect("queue");
+        let id = queue[0].application_id;
+        processor
+            .claim_interview(&agent, id, ORIGIN)
+            .await
+            .expect("claim");
+        let retry = Verdict::Retry {
+            reasons: [VerdictReason::PhotoUnreadable].into(),
+        };
+        processor
+            .decide_interview(&agent, id, &retry, ORIGIN)
+            .await
+            .expect("retry");
+        let inbox = inbox(&processor).await.expect("inbox");
+        let text = inbox
+            .iter()
+            .find(|m| m.application_id == Some(id.0))
+            .expect("the applicant's text");
+        assert_eq!((text.case_id, text.channel), (None, OutboxChannel::Text));
+        assert!(text.customer.is_none() && text.code.is_none());
+        assert!(text.body.contains("照片无法看清") || text.body.contains("a photo cannot be read"));
     }
 
     #[test]

@@ -18,8 +18,11 @@ const CODE_LEN: usize = 10;
 pub struct PhoneMessage {
     /// Outbox message id.
     pub id: i64,
-    /// The case.
-    pub case_id: i64,
+    /// The unfreeze case, for an instruction.
+    pub case_id: Option<i64>,
+    /// The virtual-card application, for a text to an applicant (its
+    /// two-card code, or a notice: issued, failed, retry).
+    pub application_id: Option<i64>,
     /// Text or voice.
     pub channel: OutboxChannel,
     /// `zh-CN` or `en`.

@@ -89,6 +89,16 @@ pub async fn phone_open_page(
     page::show(&app, base, page::customer_page_url(base, &code)?)
 }
 
+/// Opens the virtual-card application's pages in the customer page window,
+/// for the demonstrator to apply as a customer would.
+#[tauri::command]
+pub async fn phone_open_apply(app: AppHandle, console: State<'_, Console>) -> DeskResult<()> {
+    let active = console.active().await?;
+    active.demo_processor()?;
+    let base = active.demo_pages()?;
+    page::show(&app, base, page::apply_page_url(base)?)
+}
+
 /// The phone's customer session, or the refusal of a step taken before a
 /// code was opened.
 async fn phone_token(console: &Console) -> DeskResult<(SecretString, i64)> {

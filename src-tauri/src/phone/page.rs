@@ -42,15 +42,25 @@ pub fn customer_page_url(base: &str, code: &str) -> DeskResult<Url> {
 }
 
 /// Whether the customer page window may go to `url`: the served pages
-/// only (same scheme, host and port as `base`, under `/u`), so a link on
-/// a page cannot take the window anywhere else.
+/// only (same scheme, host and port as `base`, under `/u` or the
+/// virtual-card application's `/apply`), so a link on a page cannot take
+/// the window anywhere else.
 pub fn may_navigate(base: &Url, url: &Url) -> bool {
+    let under = |path: &str| url.path() == path || url.path().starts_with(&format!("{path}/"));
     url.scheme() == base.scheme()
         && url.host() == base.host()
         && url.port() == base.port()
         && url.username().is_empty()
         && url.password().is_none()
-        && (url.path() == PAGES_PATH || url.path().starts_with(&format!("{PAGES_PATH}/")))
+        && (under(PAGES_PATH) || under(APPLY_PATH))
+}
+
+/// Where the virtual-card application's pages live.
+const APPLY_PATH: &str = "/apply";
+
+/// The virtual-card application's first page on the served base.
+pub fn apply_page_url(base: &str) -> DeskResult<Url> {
+    loopback_base(base)?.join(APPLY_PATH).map_err(|_| refused())
 }
 
 /// `base` parsed, when it is `http://127.0.0.1:<port>` exactly.
@@ -120,6 +130,26 @@ mod tests {
     use super::*;
 
     const BASE: &str = "http://127.0.0.1:43117";
+
+    #[test]
+    fn the_application_pages_open_on_the_served_base_and_nowhere_else() {
+        let url = apply_page_url(BASE).expect("a page");
+        assert_eq!(url.as_str(), "http://127.0.0.1:43117/apply");
+        let base = Url::parse(BASE).expect("base");
+        for allowed in ["/apply/two-card", "/apply/status", "/u/7K3QZ-M9XPA"] {
+            assert!(
+                may_navigate(&base, &base.join(allowed).expect("url")),
+                "{allowed}"
+            );
+        }
+        for refused in ["/applyx", "/api/applicant/applications", "/"] {
+            assert!(
+                !may_navigate(&base, &base.join(refused).expect("url")),
+                "{refused}"
+            );
+        }
+        assert!(apply_page_url("http://example.com:80/").is_err());
+    }
 
     #[test]
     fn a_code_opens_its_page_on_the_served_base() {

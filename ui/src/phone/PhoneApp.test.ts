@@ -17,6 +17,7 @@ const facts = { name: 'Zhang Wei', id_number: '11010119900307123X', transaction_
 const text: PhoneMessage = {
   id: 40,
   case_id: 31,
+  application_id: null,
   channel: 'text',
   language: 'en',
   body: 'Your card ending 4321: open code ABCDE-FGHJK within 15 minutes.',
@@ -66,6 +67,30 @@ describe('the demo phone', () => {
     expect(first!.textContent).toContain('Demo data');
     expect(first!.textContent).toContain('11010119900307123X');
     expect(mock.named('phone_inbox')).toHaveLength(2);
+  });
+
+  it('shows a text to a virtual-card applicant as such, without demo facts, and opens the application pages', async () => {
+    const applicant: PhoneMessage = {
+      id: 50,
+      case_id: null,
+      application_id: 7,
+      channel: 'text',
+      language: 'en',
+      body: 'Great Wall Bank: your virtual card application code is 123456, valid for 10 minutes.',
+      code: null,
+      customer: null,
+    };
+    const mock = shell({ phone_inbox: () => [applicant, text], phone_open_apply: null });
+    const user = userEvent.setup();
+    renderPhone('en');
+    await waitFor(() => expect(screen.getAllByTestId('phone-message')).toHaveLength(2));
+    const [first] = screen.getAllByTestId('phone-message');
+    expect(first!.dataset['applicationId']).toBe('7');
+    expect(first!.textContent).toContain('Virtual card application 7');
+    expect(first!.textContent).toContain('123456');
+    expect(first!.textContent).not.toContain('What this customer knows');
+    await user.click(screen.getByTestId('phone-apply'));
+    await waitFor(() => expect(mock.named('phone_open_apply')).toHaveLength(1));
   });
 
   it('plays a voice prompt', async () => {

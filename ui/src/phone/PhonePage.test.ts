@@ -16,6 +16,7 @@ afterEach(() => {
 const text: PhoneMessage = {
   id: 40,
   case_id: 31,
+  application_id: null,
   channel: 'text',
   language: 'en',
   body: 'Open http://127.0.0.1:8080/u/ABCDE-FGHJK or enter code ABCDE-FGHJK.',

@@ -35,6 +35,8 @@ export class PhoneStore {
   busy = $state(false);
   /** Why the last text's customer page did not open. */
   pageFailure: { readonly messageId: number; readonly error: BackendError } | null = $state(null);
+  /** Why the application pages could not be opened, if they could not. */
+  applyFailure: BackendError | null = $state(null);
   /** The last failure: a wrong answer (with attempts left), or another error. */
   failure: { readonly kind: 'mismatch'; readonly attemptsLeft: number | null } | { readonly kind: 'error'; readonly error: BackendError } | null =
     $state(null);
@@ -92,6 +94,13 @@ export class PhoneStore {
     this.pageFailure = null;
     const answer = await this.#api.openPage(messageId);
     if (!answer.ok) this.pageFailure = { messageId, error: answer.error };
+  }
+
+  /** Opens the virtual-card application's pages in the customer page window. */
+  async openApply(): Promise<void> {
+    this.applyFailure = null;
+    const answer = await this.#api.openApply();
+    if (!answer.ok) this.applyFailure = answer.error;
   }
 
   /** Starts the customer's flow from a message, its code prefilled. */

@@ -14,10 +14,12 @@ export interface PhoneCustomer {
   readonly transaction_password: string;
 }
 
-/** A text or voice prompt the demo phone received. */
+/** A text or voice prompt the demo phone received: an unfreeze case's
+ * instruction, or a text to a virtual-card applicant. */
 export interface PhoneMessage {
   readonly id: number;
-  readonly case_id: number;
+  readonly case_id: number | null;
+  readonly application_id: number | null;
   readonly channel: 'text' | 'voice';
   readonly language: string;
   readonly body: string;
@@ -48,7 +50,8 @@ export interface PhoneVerified {
 
 const isMessage = shape<PhoneMessage>({
   id: int,
-  case_id: int,
+  case_id: nullable(int),
+  application_id: nullable(int),
   channel: oneOf(['text', 'voice']),
   language: str,
   body: str,
@@ -80,6 +83,8 @@ export const phone = {
     call('phone_verify', { idNumber, transactionPassword }, isVerified),
   /** Opens a text's customer page (the pages the console serves on loopback) in a window of its own. */
   openPage: (messageId: number): Promise<Result<null>> => call('phone_open_page', { messageId }, nul),
+  /** Opens the virtual-card application's pages in the customer page window. */
+  openApply: (): Promise<Result<null>> => call('phone_open_apply', undefined, nul),
 } as const;
 
 /** The shape of `phone`, for stand-ins. */
