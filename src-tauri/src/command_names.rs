@@ -37,6 +37,7 @@ pub const MAIN_COMMANDS: &[&str] = &[
     "reassign_interview",
     "decide_interview",
     "approve_override",
+    "decline_override",
     "interview_media",
 ];
 

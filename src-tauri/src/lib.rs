@@ -90,6 +90,7 @@ pub fn run() -> tauri::Result<()> {
             commands::interviews::reassign_interview,
             commands::interviews::decide_interview,
             commands::interviews::approve_override,
+            commands::interviews::decline_override,
             commands::interviews::interview_media,
             phone::phone_inbox,
             phone::phone_voice_audio,

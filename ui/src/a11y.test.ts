@@ -115,7 +115,7 @@ describe('accessibility (axe-core)', () => {
 
   it('the phone: inbox and the customer’s flow', async () => {
     const message = {
-      id: 40, case_id: 31, channel: 'text', language: 'en', body: 'code ABCDE-FGHJK', code: 'ABCDE-FGHJK',
+      id: 40, case_id: 31, application_id: null, channel: 'text', language: 'en', body: 'code ABCDE-FGHJK', code: 'ABCDE-FGHJK',
       customer: { name: 'Zhang Wei', id_number: '11010119900307123X', transaction_password: '246810' },
     };
     shell({

@@ -2,11 +2,11 @@
 //! `carddesk_wire::routes`, nothing more. The server decides everything.
 
 use carddesk_wire::{
-    AuditDto, AuditQuery, CaseDto, ChainDto, CustomerView, Desk, DeskError, DeskMode, DeskResult,
-    ErrorCode, EventFilter, EventStream, InstructRequest, InstructionPreview, InterviewDto,
-    LocalInstructionDto, MediaQuery, Page, QueueQuery, ReasonRequest, ReassignRequest,
-    SearchRequest, SearchResults, SignInRequest, SignedIn, StaffProfile, Token, TransitionDto,
-    UploadKind, VerdictAnswer, VerdictRequest, routes,
+    AuditDto, AuditQuery, CaseDto, ChainDto, CustomerView, DeclineRequest, Desk, DeskError,
+    DeskMode, DeskResult, ErrorCode, EventFilter, EventStream, InstructRequest, InstructionPreview,
+    InterviewDto, LocalInstructionDto, MediaQuery, Page, QueueQuery, ReasonRequest,
+    ReassignRequest, SearchRequest, SearchResults, SignInRequest, SignedIn, StaffProfile, Token,
+    TransitionDto, UploadKind, VerdictAnswer, VerdictRequest, routes,
 };
 use url::Url;
 
@@ -256,6 +256,18 @@ impl Desk for HttpDesk {
                 Some(token),
                 None,
             )
+            .await
+    }
+
+    async fn decline_override(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &DeclineRequest,
+    ) -> DeskResult<VerdictAnswer> {
+        let url = self.url_of(routes::DECLINE_OVERRIDE, application);
+        self.transport
+            .post(url, Some(token), json_body(request)?)
             .await
     }
 

@@ -54,6 +54,7 @@ fn every_route_of_both_apis_is_documented() {
         routes::REASSIGN_INTERVIEW,
         routes::VERDICT,
         routes::OVERRIDE,
+        routes::DECLINE_OVERRIDE,
         routes::INTERVIEW_MEDIA,
     ]
     .map(|route| format!("{}{route}", routes::PREFIX));

@@ -12,10 +12,10 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AuditDto, AuditQuery, CaseDto, ChainDto, CustomerView, DeskEvent, DeskResult, EventFilter,
-    InstructRequest, InstructionPreview, InterviewDto, LocalInstructionDto, Page, QueueQuery,
-    ReasonRequest, ReassignRequest, SearchRequest, SearchResults, SignInRequest, SignedIn,
-    StaffProfile, TransitionDto, UploadKind, VerdictAnswer, VerdictRequest,
+    AuditDto, AuditQuery, CaseDto, ChainDto, CustomerView, DeclineRequest, DeskEvent, DeskResult,
+    EventFilter, InstructRequest, InstructionPreview, InterviewDto, LocalInstructionDto, Page,
+    QueueQuery, ReasonRequest, ReassignRequest, SearchRequest, SearchResults, SignInRequest,
+    SignedIn, StaffProfile, TransitionDto, UploadKind, VerdictAnswer, VerdictRequest,
 };
 
 /// A staff session's bearer token.
@@ -144,6 +144,14 @@ pub trait Desk: Send + Sync + std::fmt::Debug {
     /// Approves a pass given with an item unticked (supervisors, never the
     /// reviewer).
     async fn approve_override(&self, token: &Token, application: i64) -> DeskResult<VerdictAnswer>;
+    /// Declines such a pass, with the reasons the applicant is told
+    /// (supervisors, never the reviewer).
+    async fn decline_override(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &DeclineRequest,
+    ) -> DeskResult<VerdictAnswer>;
     /// One of an interview's uploads, for its reviewer or a supervisor
     /// (audited).
     async fn interview_media(

@@ -192,3 +192,12 @@ pub struct MediaQuery {
     /// The upload.
     pub kind: UploadKind,
 }
+
+/// Why a supervisor declines an override: what the applicant is told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineRequest {
+    /// At least one reason.
+    #[schema(min_items = 1, max_items = 7)]
+    pub reasons: Vec<VerdictReason>,
+}

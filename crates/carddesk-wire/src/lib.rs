@@ -38,8 +38,8 @@ pub use desk::{Desk, DeskMode, EventStream, Token};
 pub use error::{DeskError, DeskResult, ErrorBody, ErrorCode};
 pub use events::{DeskEvent, EventFilter};
 pub use interviews::{
-    Container, InterviewDto, MediaQuery, UploadDto, UploadKind, VerdictAnswer, VerdictKind,
-    VerdictRequest, VirtualCardDto,
+    Container, DeclineRequest, InterviewDto, MediaQuery, UploadDto, UploadKind, VerdictAnswer,
+    VerdictKind, VerdictRequest, VirtualCardDto,
 };
 pub use outbox::{LocalInstructionDto, OutboxChannel};
 pub use search::{MatchKind, SearchHit, SearchRequest, SearchResults};

@@ -64,6 +64,10 @@ pub const VERDICT: &str = "/interviews/{application}/verdict";
 /// `POST` (no body), answer [`crate::VerdictAnswer`]: approve a pass
 /// given with an item unticked (supervisors, never the reviewer).
 pub const OVERRIDE: &str = "/interviews/{application}/override";
+/// `POST` a [`crate::DeclineRequest`], answer [`crate::VerdictAnswer`]:
+/// decline a pass given with an item unticked (supervisors, never the
+/// reviewer); the applicant is told why.
+pub const DECLINE_OVERRIDE: &str = "/interviews/{application}/override/decline";
 /// `GET` [`crate::MediaQuery`], answer the upload's bytes with its
 /// content type (audited).
 pub const INTERVIEW_MEDIA: &str = "/interviews/{application}/media";

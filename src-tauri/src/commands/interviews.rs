@@ -1,7 +1,8 @@
 //! The video-interview queue: one-line commands over the desk.
 
 use carddesk_wire::{
-    DeskResult, InterviewDto, ReassignRequest, UploadKind, VerdictAnswer, VerdictRequest,
+    DeclineRequest, DeskResult, InterviewDto, ReassignRequest, UploadKind, VerdictAnswer,
+    VerdictRequest,
 };
 use tauri::State;
 use tauri::ipc::Response;
@@ -69,6 +70,22 @@ pub async fn approve_override(
         .with_session(
             |desk, token| async move { desk.approve_override(&token, application_id).await },
         )
+        .await
+}
+
+/// Declines a pass given with an item unticked, with the reasons the
+/// applicant is told.
+#[tauri::command]
+pub async fn decline_override(
+    console: State<'_, Console>,
+    application_id: i64,
+    request: DeclineRequest,
+) -> DeskResult<VerdictAnswer> {
+    console
+        .with_session(|desk, token| async move {
+            desk.decline_override(&token, application_id, &request)
+                .await
+        })
         .await
 }
 

@@ -251,4 +251,22 @@ impl Application {
             _ => Err(ApplicationError::OutOfOrder),
         }
     }
+
+    /// A supervisor declines a pass given with an item unticked: the
+    /// application is rejected; never by the reviewer themselves.
+    pub fn decline_override(
+        &mut self,
+        supervisor: &str,
+        now: DateTime<Utc>,
+        limits: &ApplicationLimits,
+    ) -> Result<ApplicationTransition, ApplicationError> {
+        self.check_step(AuthRoute::VideoInterview, now, limits)?;
+        match &self.interview {
+            InterviewStep::AwaitingOverride { by, .. } if by == supervisor => {
+                Err(ApplicationError::SameMakerAndChecker)
+            }
+            InterviewStep::AwaitingOverride { .. } => self.reject(now),
+            _ => Err(ApplicationError::OutOfOrder),
+        }
+    }
 }

@@ -206,6 +206,33 @@ fn a_pass_with_an_item_unticked_needs_another_supervisor() {
 }
 
 #[test]
+fn an_override_is_declined_by_another_supervisor_only() {
+    let mut a = routed(None);
+    a.uploads_complete(t0(), &limits()).unwrap();
+    a.claim("supervisor:zhang", false, t0(), &limits()).unwrap();
+    let mut partial = all_ticked();
+    partial.0.remove(&ChecklistItem::ConsentGiven);
+    a.decide(
+        "supervisor:zhang",
+        &Verdict::Pass { checklist: partial },
+        t0(),
+        &limits(),
+    )
+    .unwrap();
+    assert_eq!(
+        a.decline_override("supervisor:zhang", t0(), &limits()),
+        Err(ApplicationError::SameMakerAndChecker)
+    );
+    a.decline_override("supervisor:liu", t0(), &limits())
+        .unwrap();
+    assert_eq!(a.state, ApplicationState::Rejected);
+    assert!(
+        a.approve_override("supervisor:wu", t0(), &limits())
+            .is_err()
+    );
+}
+
+#[test]
 fn an_application_expires_only_once_its_day_is_over() {
     let mut a = routed(None);
     assert!(a.expire(t0() + Duration::hours(23)).is_err());

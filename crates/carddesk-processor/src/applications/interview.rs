@@ -203,50 +203,6 @@ impl Processor {
         Ok(issued)
     }
 
-    /// A supervisor approves a pass given with an item unticked, and the
-    /// card is issued; never the reviewer themselves (maker-checker).
-    pub async fn approve_interview_override(
-        &self,
-        supervisor: &StaffMember,
-        id: ApplicationId,
-        origin: &str,
-    ) -> Result<IssuedCard> {
-        if supervisor.role < Role::Supervisor {
-            return Err(ProcessorError::Forbidden);
-        }
-        let actor = Actor::Staff(supervisor.clone());
-        let label = actor.label();
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let locked = lock_application(tx.as_mut(), id).await?;
-        let mut application = locked.application;
-        application.approve_override(&label, now, &self.config.applications)?;
-        append_audit(
-            tx.as_mut(),
-            &actor,
-            now,
-            "interview.override_approved",
-            &application_object(id),
-            origin,
-            Outcome::Success,
-            "pass with an item unticked approved".to_owned(),
-        )
-        .await?;
-        let issued = self
-            .issue_in(
-                tx.as_mut(),
-                &mut application,
-                &locked.applicant,
-                &label,
-                origin,
-                now,
-            )
-            .await?;
-        tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
-        Ok(issued)
-    }
-
     /// Opens one of an interview's uploads for its reviewer or a
     /// supervisor; every view, and every refusal, is audited.
     pub async fn interview_media(
@@ -338,7 +294,7 @@ impl Processor {
 /// What the audit log keeps of a verdict: for a pass, the checklist items
 /// left unticked (what an override's approver must weigh); else the
 /// reasons.
-fn verdict_detail(verdict: &Verdict) -> String {
+pub(super) fn verdict_detail(verdict: &Verdict) -> String {
     use carddesk_domain::application::ChecklistItem;
     match verdict {
         Verdict::Pass { checklist } => {

@@ -8,8 +8,9 @@
 //!   then a one-time code sent to the phone on file for that card.
 //! - `uploads.rs` and `media.rs`: the interview's uploads, checked by
 //!   content and sealed at rest outside the rows.
-//! - `interview.rs`: the agents' queue, claim, verdict and a supervisor's
-//!   override.
+//! - `interview.rs`: the agents' queue, claim and verdict;
+//!   `overrides.rs` a supervisor's approval or refusal of a pass with an
+//!   item unticked.
 //! - `issuing.rs`: the card issued in the transaction that authenticates,
 //!   shown to the applicant once.
 //! - `messages.rs`: the texts an applicant gets, in zh-CN and English.
@@ -22,6 +23,7 @@ mod interview;
 mod issuing;
 mod media;
 mod messages;
+mod overrides;
 mod transit;
 mod two_card;
 mod uploads;

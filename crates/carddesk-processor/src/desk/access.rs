@@ -57,7 +57,7 @@ pub enum Action {
     InterviewMedia,
     /// Give an interview to another member of staff.
     ReassignInterview,
-    /// Approve a pass given with an item unticked.
+    /// Approve or decline a pass given with an item unticked.
     ApproveOverride,
 }
 

@@ -102,6 +102,27 @@ impl LocalDesk {
         self.answer_for(application, Some(&issued)).await
     }
 
+    pub(super) async fn decline(
+        &self,
+        token: &wire::Token,
+        application: i64,
+        request: &wire::DeclineRequest,
+    ) -> Result<wire::VerdictAnswer> {
+        let staff = self
+            .authorize(token, Action::ApproveOverride, &object(application))
+            .await?;
+        if request.reasons.is_empty() || request.reasons.len() > 7 {
+            return Err(ProcessorError::InvalidInput(
+                "give one to seven reasons".to_owned(),
+            ));
+        }
+        let reasons: BTreeSet<_> = request.reasons.iter().map(|r| (*r).into()).collect();
+        self.processor
+            .decline_interview_override(&staff, ApplicationId(application), &reasons, &self.origin)
+            .await?;
+        self.answer_for(application, None).await
+    }
+
     pub(super) async fn media(
         &self,
         token: &wire::Token,

@@ -245,6 +245,15 @@ impl Desk for LocalDesk {
         answer(self.override_pass(token, application).await)
     }
 
+    async fn decline_override(
+        &self,
+        token: &Token,
+        application: i64,
+        request: &wire::DeclineRequest,
+    ) -> DeskResult<wire::VerdictAnswer> {
+        answer(self.decline(token, application, request).await)
+    }
+
     async fn interview_media(
         &self,
         token: &Token,

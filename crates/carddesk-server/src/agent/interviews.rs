@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use carddesk_wire::{
-    Desk, InterviewDto, MediaQuery, ReassignRequest, VerdictAnswer, VerdictRequest, routes,
+    DeclineRequest, Desk, InterviewDto, MediaQuery, ReassignRequest, VerdictAnswer, VerdictRequest,
+    routes,
 };
 
 use super::{Refused, desk};
@@ -83,6 +84,22 @@ pub(crate) async fn approve_override(
     Ok(Json(
         desk(&s, origin)
             .approve_override(&token, application)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = routes::DECLINE_OVERRIDE, context_path = routes::PREFIX, params(("application" = i64, Path, description = "application id")), request_body = DeclineRequest, security(("bearer" = [])),
+    responses((status = 200, description = "the override declined: the application rejected and the applicant told why (supervisors, never the reviewer)", body = VerdictAnswer), Refused))]
+pub(crate) async fn decline_override(
+    State(s): State<AppState>,
+    Origin(origin): Origin,
+    StaffToken(token): StaffToken,
+    PathId(application): PathId,
+    JsonBody(body): JsonBody<DeclineRequest>,
+) -> ApiResult<Json<VerdictAnswer>> {
+    Ok(Json(
+        desk(&s, origin)
+            .decline_override(&token, application, &body)
             .await?,
     ))
 }

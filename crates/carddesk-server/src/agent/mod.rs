@@ -67,6 +67,7 @@ pub fn routes(sign_in: SignInLimits, buckets: &Buckets) -> Router<AppState> {
         .route(routes::REASSIGN_INTERVIEW, post(interviews::reassign))
         .route(routes::VERDICT, post(interviews::verdict))
         .route(routes::OVERRIDE, post(interviews::approve_override))
+        .route(routes::DECLINE_OVERRIDE, post(interviews::decline_override))
         .route(routes::INTERVIEW_MEDIA, get(interviews::media))
 }
 
@@ -142,6 +143,7 @@ impl utoipa::IntoResponses for Refused {
         interviews::reassign,
         interviews::verdict,
         interviews::approve_override,
+        interviews::decline_override,
         interviews::media,
     ),
     components(schemas(carddesk_wire::ErrorBody, carddesk_wire::DeskEvent))

@@ -20,6 +20,7 @@ use crate::common;
 use crate::conformance;
 
 conformance! {
+    an_override_declined_by_another_supervisor => decline_local_sqlite, decline_http_postgres;
     an_interview_reviewed_and_passed => interview_local_sqlite, interview_http_postgres;
     failures_overrides_and_who_may_look => interview_rules_local_sqlite, interview_rules_http_postgres;
 }
@@ -342,4 +343,73 @@ async fn code_sent(b: &Bench, id: carddesk_domain::application::ApplicationId) -
         .find(|run| run.len() == 6)
         .expect("six digits")
         .to_owned()
+}
+
+async fn an_override_declined_by_another_supervisor(b: &Bench) {
+    let li = b.staff("li", Role::Agent).await;
+    let zhang = b.staff("zhang", Role::Supervisor).await;
+    let liu = b.staff("liu", Role::Supervisor).await;
+    let s = queued(b, 630).await;
+    let id = s.application_id.0;
+    b.desk.claim_interview(&zhang, id).await.expect("claim");
+    let partial = pass(&EVERY_ITEM[1..]);
+    b.desk
+        .decide_interview(&zhang, id, &partial)
+        .await
+        .expect("partial pass");
+    let decline = carddesk_wire::DeclineRequest {
+        reasons: vec![VerdictReason::FaceMismatch],
+    };
+    let refused = |e: carddesk_wire::DeskError| e.code;
+    assert_eq!(
+        refused(
+            b.desk
+                .decline_override(&zhang, id, &decline)
+                .await
+                .expect_err("own")
+        ),
+        ErrorCode::MakerChecker
+    );
+    assert_eq!(
+        refused(
+            b.desk
+                .decline_override(&li, id, &decline)
+                .await
+                .expect_err("agent")
+        ),
+        ErrorCode::Forbidden
+    );
+    let none = carddesk_wire::DeclineRequest { reasons: vec![] };
+    assert_eq!(
+        refused(
+            b.desk
+                .decline_override(&liu, id, &none)
+                .await
+                .expect_err("no reason")
+        ),
+        ErrorCode::InvalidInput
+    );
+    let answer = b
+        .desk
+        .decline_override(&liu, id, &decline)
+        .await
+        .expect("declined");
+    assert_eq!(answer.state, ApplicationState::Rejected);
+    assert!(answer.card.is_none());
+    assert_eq!(
+        refused(
+            b.desk
+                .approve_override(&liu, id)
+                .await
+                .expect_err("decided")
+        ),
+        ErrorCode::IllegalState
+    );
+    let audit = b.audit_of(&format!("application:{id}")).await;
+    assert!(
+        audit
+            .iter()
+            .any(|(actor, action, _)| actor == "supervisor:liu"
+                && action == "interview.override_declined")
+    );
 }

@@ -64,8 +64,15 @@ const TABLE: [string, () => Promise<unknown>, string, Record<string, unknown>, u
     { state: 'rejected', step: 'claimed', card: null },
   ],
   ['approveOverride', () => desk.approveOverride(1), 'approve_override', { applicationId: 1 }, issued],
+  [
+    'declineOverride',
+    () => desk.declineOverride(1, ['face_mismatch']),
+    'decline_override',
+    { applicationId: 1, request: { reasons: ['face_mismatch'] } },
+    { state: 'rejected', step: 'awaiting_override', card: null },
+  ],
   ['phone.inbox', () => phone.inbox(), 'phone_inbox', {}, [
-    { id: 1, case_id: 31, channel: 'text', language: 'en', body: 'code ABCDE-FGHJK', code: 'ABCDE-FGHJK', customer: null },
+    { id: 1, case_id: 31, application_id: null, channel: 'text', language: 'en', body: 'code ABCDE-FGHJK', code: 'ABCDE-FGHJK', customer: null },
   ]],
   ['phone.openCode', () => phone.openCode('ABCDE-FGHJK'), 'phone_open_code', { code: 'ABCDE-FGHJK' }, { case_id: 31, card_last_four: '4321' }],
   ['phone.challenge', () => phone.challenge(), 'phone_challenge', {}, {

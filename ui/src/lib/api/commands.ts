@@ -42,6 +42,7 @@ import type {
   Transition,
   UploadKind,
   VerdictAnswer,
+  VerdictReason,
   VerdictRequest,
 } from './wire';
 
@@ -110,6 +111,9 @@ export const desk = {
     ),
   approveOverride: (applicationId: number): Promise<Result<VerdictAnswer>> =>
     call('approve_override', { applicationId }, isVerdictAnswer),
+  /** Declines a pass given with an item unticked; the applicant is told the reasons. */
+  declineOverride: (applicationId: number, reasons: readonly VerdictReason[]): Promise<Result<VerdictAnswer>> =>
+    call('decline_override', { applicationId, request: { reasons } }, isVerdictAnswer),
   /** One upload's bytes (a photo or the video; its type is the upload's `container`). */
   interviewMedia: (applicationId: number, kind: UploadKind): Promise<Result<Uint8Array<ArrayBuffer>>> =>
     raw('interview_media', { applicationId, kind }),

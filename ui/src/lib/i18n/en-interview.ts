@@ -32,6 +32,8 @@ export const enInterview = {
   'interview.awaitingOverride': 'Passed by {who} with a checklist item unticked: a supervisor must approve the override before the card is issued.',
   'interview.approveOverride': 'Approve override',
   'interview.approving': 'Approving…',
+  'interview.declineOverride': 'Decline override',
+  'interview.declineReason': 'Reason the applicant is told',
   'interview.makerChecker': 'A supervisor other than the reviewer approves (maker-checker).',
   'interview.reassign': 'Reassign…',
   'interview.reassignTitle': 'Reassign the interview of {name}',

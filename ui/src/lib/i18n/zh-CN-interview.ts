@@ -30,6 +30,8 @@ export const zhCNInterview: { readonly [K in keyof typeof enInterview]: string }
   'interview.awaitingOverride': '{who} 在核对项未全部勾选的情况下判定通过：须由主管批准例外后才能发卡。',
   'interview.approveOverride': '批准例外',
   'interview.approving': '正在批准…',
+  'interview.declineOverride': '驳回例外通过',
+  'interview.declineReason': '告知申请人的原因',
   'interview.makerChecker': '须由审核人以外的主管批准（双人复核）。',
   'interview.reassign': '改派…',
   'interview.reassignTitle': '改派 {name} 的面审',

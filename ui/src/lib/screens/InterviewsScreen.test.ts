@@ -187,6 +187,17 @@ describe('supervisors', () => {
     expect((await screen.findByTestId('interview-action-error')).textContent).toContain('another supervisor must');
   });
 
+  it('decline an override with the reason the applicant is told', async () => {
+    const waiting = { ...liu, step: 'awaiting_override' as const, reviewer: 'agent:alice' };
+    const declined = { state: 'rejected', step: 'awaiting_override', card: null };
+    const { user, mock } = await onInterviews([waiting], { decline_override: declined }, sam);
+    await screen.findAllByTestId('interview-row');
+    await user.selectOptions(screen.getByTestId('interview-decline-reason'), 'not_live');
+    await user.click(screen.getByTestId('interview-decline-override'));
+    expect((await screen.findByTestId('verdict-answer')).dataset['outcome']).toBe('rejected');
+    expect(mock.named('decline_override')[0]?.args).toEqual({ applicationId: 1, request: { reasons: ['not_live'] } });
+  });
+
   it('reassign a claimed interview by username in a dialog', async () => {
     const claimed = { ...liu, step: 'claimed' as const, reviewer: 'agent:alice' };
     const { user, mock, state } = await onInterviews([claimed], {}, sam);

@@ -7,11 +7,11 @@
  */
 import type { DeskApi } from '../api/commands';
 import type { BackendError, Result } from '../api/ipc';
-import type { DeskEvent, Interview, VerdictAnswer } from '../api/wire';
+import type { DeskEvent, Interview, VerdictAnswer, VerdictReason } from '../api/wire';
 import { nextInterview } from '../interviews';
 import type { Loaded } from './customer.svelte';
 
-export type QueueApi = Pick<DeskApi, 'interviews' | 'claimInterview' | 'reassignInterview' | 'approveOverride'>;
+export type QueueApi = Pick<DeskApi, 'interviews' | 'claimInterview' | 'reassignInterview' | 'approveOverride' | 'declineOverride'>;
 
 /** An action on the queue under way (one at a time). */
 export type QueueBusy = { readonly action: 'claim' | 'reassign' | 'override'; readonly applicationId: number } | null;
@@ -115,6 +115,12 @@ export class InterviewQueue {
 
   approveOverride(applicationId: number): Promise<Result<VerdictAnswer>> {
     return this.#act('override', applicationId, () => this.#api.approveOverride(applicationId), () =>
+      this.drop(applicationId),
+    );
+  }
+
+  declineOverride(applicationId: number, reasons: readonly VerdictReason[]): Promise<Result<VerdictAnswer>> {
+    return this.#act('override', applicationId, () => this.#api.declineOverride(applicationId, reasons), () =>
       this.drop(applicationId),
     );
   }

@@ -20,6 +20,7 @@ function api(overrides: Partial<QueueApi> = {}): QueueApi {
     claimInterview: never,
     reassignInterview: never,
     approveOverride: never,
+    declineOverride: never,
     ...overrides,
   };
 }
