@@ -65,6 +65,8 @@ pub struct ApplicationRecord {
     pub verdict: Option<String>,
     /// Its reasons (stored names).
     pub verdict_reasons: Vec<String>,
+    /// The checklist items the last pass ticked (stored names).
+    pub verdict_checklist: Vec<String>,
 }
 
 /// A card issued virtually.
@@ -208,6 +210,7 @@ pub(crate) struct ApplicationRow {
     reviewer: Option<String>,
     verdict: Option<String>,
     verdict_reasons: String,
+    verdict_checklist: String,
     submitted_at: i64,
     updated_at: i64,
     expires_at: i64,
@@ -218,7 +221,7 @@ macro_rules! application_columns {
         "id, product, state, route, customer_id, name, document_kind, document_masked, \
          id_digest, id_sealed, phone, language, origin, consent_version, consent_at, \
          failed_attempts, two_card_step, proven_card_id, code_expires_at, interview_step, \
-         queued_since, reviewer, verdict, verdict_reasons, submitted_at, updated_at, expires_at"
+         queued_since, reviewer, verdict, verdict_reasons, verdict_checklist, submitted_at, updated_at, expires_at"
     };
 }
 pub(crate) use application_columns;
@@ -281,6 +284,12 @@ impl TryFrom<ApplicationRow> for ApplicationRecord {
             verdict: r.verdict,
             verdict_reasons: r
                 .verdict_reasons
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            verdict_checklist: r
+                .verdict_checklist
                 .split(',')
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)

@@ -124,6 +124,10 @@ pub struct InterviewDto {
     pub product: String,
     /// The uploads.
     pub uploads: Vec<UploadDto>,
+    /// The checklist items the reviewer ticked, while a pass with some
+    /// unticked waits for a supervisor (empty otherwise).
+    #[schema(max_items = 5)]
+    pub ticked: Vec<ChecklistItem>,
 }
 
 /// What the reviewer decided.

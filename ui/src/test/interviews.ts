@@ -31,6 +31,7 @@ export function interview(id: number, name: string, overrides: Partial<Interview
     phone_masked: '139****5678',
     product: 'virtual_debit',
     uploads,
+    ticked: [],
     ...overrides,
   };
 }

@@ -42,6 +42,9 @@ pub struct InterviewReview {
     pub product: String,
     /// The uploads (what was checked of them, not their content).
     pub media: Vec<MediaRecord>,
+    /// The checklist items the reviewer ticked, once a pass waits for a
+    /// supervisor's approval (what the approver weighs).
+    pub ticked: Vec<carddesk_domain::application::ChecklistItem>,
 }
 
 /// An upload opened for its reviewer.
@@ -336,6 +339,14 @@ fn review_of(
         document_masked: record.applicant.document_masked.clone(),
         phone_masked: carddesk_domain::mask::phone(&record.applicant.phone),
         product: a.product.clone(),
+        ticked: match a.interview {
+            InterviewStep::AwaitingOverride { .. } => record
+                .verdict_checklist
+                .iter()
+                .filter_map(|i| carddesk_domain::application::ChecklistItem::parse(i))
+                .collect(),
+            _ => Vec::new(),
+        },
         media,
     }
 }

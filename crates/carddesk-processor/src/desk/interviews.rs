@@ -247,6 +247,7 @@ fn interview_dto(r: &InterviewReview) -> wire::InterviewDto {
                 })
             })
             .collect(),
+        ticked: r.ticked.iter().map(|i| (*i).into()).collect(),
     }
 }
 

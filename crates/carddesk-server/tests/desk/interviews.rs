@@ -301,6 +301,20 @@ async fn failures_overrides_and_who_may_look(b: &Bench) {
         .await
         .expect("partial pass");
     assert_eq!(answer.step, InterviewStep::AwaitingOverride);
+    // The approver sees what the reviewer did not confirm.
+    let waiting = b.desk.interviews(&liu).await.expect("queue");
+    let entry = waiting
+        .iter()
+        .find(|i| i.application_id == id)
+        .expect("waiting");
+    assert_eq!(
+        entry.ticked,
+        [
+            ChecklistItem::FaceMatchesId,
+            ChecklistItem::DocumentGenuine,
+            ChecklistItem::ConsentGiven
+        ]
+    );
     assert_eq!(
         b.desk
             .approve_override(&zhang, id)

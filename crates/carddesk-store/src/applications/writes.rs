@@ -200,12 +200,18 @@ macro_rules! application_writes {
 
                 async fn record_verdict(&mut self, id: ApplicationId, verdict: &Verdict) -> Result<()> {
                     let reasons: Vec<&str> = verdict.reasons().iter().map(|r| r.as_str()).collect();
+                    let ticked: Vec<&str> = match verdict {
+                        Verdict::Pass { checklist } => checklist.0.iter().map(|i| i.as_str()).collect(),
+                        _ => Vec::new(),
+                    };
                     sqlx::query(
-                        "UPDATE applications SET verdict = $2, verdict_reasons = $3 WHERE id = $1",
+                        "UPDATE applications SET verdict = $2, verdict_reasons = $3, \
+                         verdict_checklist = $4 WHERE id = $1",
                     )
                     .bind(id.0)
                     .bind(verdict.as_str())
                     .bind(reasons.join(","))
+                    .bind(ticked.join(","))
                     .execute(&mut *self.tx)
                     .await?;
                     Ok(())

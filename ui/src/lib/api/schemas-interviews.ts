@@ -3,6 +3,7 @@ import { arrayOf, bool, int, nullable, oneOf, shape, str } from './guards';
 import {
   APPLICATION_STATES,
   AUTH_ROUTES,
+  CHECKLIST_ITEMS,
   CONTAINERS,
   INTERVIEW_STEPS,
   UPLOAD_KINDS,
@@ -32,6 +33,7 @@ export const isInterview = shape<Interview>({
   phone_masked: str,
   product: str,
   uploads: arrayOf(isUpload),
+  ticked: arrayOf(oneOf(CHECKLIST_ITEMS)),
 });
 
 export const isVirtualCard = shape<VirtualCard>({

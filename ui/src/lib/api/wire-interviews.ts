@@ -82,6 +82,8 @@ export interface Interview {
   readonly phone_masked: string;
   readonly product: string;
   readonly uploads: readonly Upload[];
+  /** The items the reviewer ticked, while a pass with some unticked waits for a supervisor. */
+  readonly ticked: readonly ChecklistItem[];
 }
 
 /** `VerdictRequest`. */

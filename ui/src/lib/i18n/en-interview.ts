@@ -33,6 +33,7 @@ export const enInterview = {
   'interview.approveOverride': 'Approve override',
   'interview.approving': 'Approving…',
   'interview.declineOverride': 'Decline override',
+  'interview.unticked': 'The reviewer did not confirm:',
   'interview.declineReason': 'Reason the applicant is told',
   'interview.makerChecker': 'A supervisor other than the reviewer approves (maker-checker).',
   'interview.reassign': 'Reassign…',

@@ -31,6 +31,7 @@ export const zhCNInterview: { readonly [K in keyof typeof enInterview]: string }
   'interview.approveOverride': '批准例外',
   'interview.approving': '正在批准…',
   'interview.declineOverride': '驳回例外通过',
+  'interview.unticked': '审核人未确认：',
   'interview.declineReason': '告知申请人的原因',
   'interview.makerChecker': '须由审核人以外的主管批准（双人复核）。',
   'interview.reassign': '改派…',

@@ -187,11 +187,18 @@ describe('supervisors', () => {
     expect((await screen.findByTestId('interview-action-error')).textContent).toContain('another supervisor must');
   });
 
-  it('decline an override with the reason the applicant is told', async () => {
-    const waiting = { ...liu, step: 'awaiting_override' as const, reviewer: 'agent:alice' };
+  it('decline an override with the reason the applicant is told, seeing what the reviewer did not confirm', async () => {
+    const waiting = {
+      ...liu,
+      step: 'awaiting_override' as const,
+      reviewer: 'agent:alice',
+      ticked: ['face_matches_id', 'document_genuine', 'consent_given', 'questions_answered'] as const,
+    };
     const declined = { state: 'rejected', step: 'awaiting_override', card: null };
     const { user, mock } = await onInterviews([waiting], { decline_override: declined }, sam);
     await screen.findAllByTestId('interview-row');
+    const unticked = screen.getByTestId('interview-detail').querySelectorAll('.unticked li');
+    expect([...unticked].map((li) => li.textContent)).toEqual(['The applicant is live, not a photo or a replay']);
     await user.selectOptions(screen.getByTestId('interview-decline-reason'), 'not_live');
     await user.click(screen.getByTestId('interview-decline-override'));
     expect((await screen.findByTestId('verdict-answer')).dataset['outcome']).toBe('rejected');
