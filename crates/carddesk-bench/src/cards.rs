@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use carddesk_domain::CardStatus;
-use carddesk_domain::application::{ApplicationId, SerialPermutation, VIRTUAL_PRODUCTS};
+use carddesk_domain::application::{ApplicationId, VIRTUAL_PRODUCTS};
 use carddesk_domain::card::CardNumber;
 use carddesk_domain::customer::PhoneNumber;
-use carddesk_processor::applications::ApplicationForm;
+use carddesk_processor::applications::{ApplicationForm, serial_permutation};
 use carddesk_processor::{
     Keyring, Processor, ProcessorConfig, Purpose, SystemClock, enrol, passwords,
 };
@@ -235,13 +235,8 @@ fn raw_argon2_times(hash: &str, n: usize) -> Duration {
 /// serial inside the BIN and the Luhn digit, nothing stored.
 fn raw_numbers_per_second(keys: &Keyring, n: u64) -> f64 {
     let product = &VIRTUAL_PRODUCTS[0];
-    let permutation = SerialPermutation::new(|round, half| {
-        let digest = keys.digest(
-            Purpose::CardSerial,
-            format!("{}:{round}:{half}", product.code).as_bytes(),
-        );
-        u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
-    });
+    // The processor's own shuffle, so the baseline is what issuing runs.
+    let permutation = serial_permutation(keys, product.code);
     let now = chrono::Utc::now();
     let started = Instant::now();
     let mut last: Option<CardNumber> = None;

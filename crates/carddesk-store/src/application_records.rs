@@ -129,6 +129,14 @@ impl MediaKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// The kinds an interview still needs, given those uploaded.
+    pub fn missing_from(present: &[MediaKind]) -> Vec<MediaKind> {
+        Self::ALL
+            .into_iter()
+            .filter(|k| !present.contains(k))
+            .collect()
+    }
 }
 
 /// An upload, as checked and stored.

@@ -90,6 +90,28 @@ impl Processor {
         Ok(out)
     }
 
+    /// One interview as the queue shows it, or `None` once it left the
+    /// queue (decided, or never uploaded in full): read alone, not by
+    /// reading the whole queue.
+    pub(crate) async fn interview_review(
+        &self,
+        id: ApplicationId,
+    ) -> Result<Option<InterviewReview>> {
+        let Some(record) = self.store.application(id).await? else {
+            return Ok(None);
+        };
+        let a = &record.application;
+        let in_queue = a.state == ApplicationState::Routed
+            && a.route == Some(carddesk_domain::application::AuthRoute::VideoInterview)
+            && a.interview != InterviewStep::AwaitingUploads;
+        if !in_queue {
+            return Ok(None);
+        }
+        let media = self.store.application_media(id).await?;
+        let sla = self.config.applications.interview_sla;
+        Ok(Some(review_of(record, media, self.now(), sla)))
+    }
+
     /// `staff` takes an interview from the queue (or keeps the one they
     /// hold).
     pub async fn claim_interview(

@@ -78,8 +78,7 @@ impl Processor {
         };
         let serial = tx.next_product_serial(product.code).await?;
         let keys = &self.keys;
-        let permutation =
-            SerialPermutation::new(|round, half| serial_round(keys, product.code, round, half));
+        let permutation = serial_permutation(keys, product.code);
         let issued = product
             .issue(serial, &permutation, now)
             .map_err(|e| ProcessorError::Config(e.to_string()))?;
@@ -278,12 +277,17 @@ impl Processor {
     }
 }
 
-/// One round of the serial shuffle: a keyed hash of the product, the round
-/// and the half.
-fn serial_round(keys: &Keyring, product: &str, round: u8, half: u32) -> u32 {
-    let input = format!("{product}:{round}:{half}");
-    let digest = keys.digest(Purpose::CardSerial, input.as_bytes());
-    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+/// The keyed shuffle of a product's serials into account numbers: each
+/// round a keyed hash of the product, the round and the half.
+pub fn serial_permutation<'k>(
+    keys: &'k Keyring,
+    product: &'k str,
+) -> SerialPermutation<impl Fn(u8, u32) -> u32 + 'k> {
+    SerialPermutation::new(move |round, half| {
+        let input = format!("{product}:{round}:{half}");
+        let digest = keys.digest(Purpose::CardSerial, input.as_bytes());
+        u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+    })
 }
 
 /// The card's three-digit security code: a keyed hash of its number and
@@ -308,8 +312,7 @@ mod tests {
         let keys = Keyring::generate();
         let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
         for product in &carddesk_domain::application::VIRTUAL_PRODUCTS {
-            let permutation =
-                SerialPermutation::new(|r, h| serial_round(&keys, product.code, r, h));
+            let permutation = serial_permutation(&keys, product.code);
             let mut seen = HashSet::new();
             for serial in 0..100_000 {
                 let issued = product.issue(serial, &permutation, now).unwrap();

@@ -35,7 +35,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 pub use interview::{InterviewReview, MediaView};
-pub use issuing::{IssuedCard, RevealedCard};
+pub use issuing::{IssuedCard, RevealedCard, serial_permutation};
 pub use media::MediaSettings;
 pub use messages::reason_text;
 pub use two_card::CodeSent;
@@ -197,10 +197,7 @@ impl Processor {
             .into_iter()
             .map(|m| m.kind)
             .collect();
-        let missing_uploads = carddesk_store::MediaKind::ALL
-            .into_iter()
-            .filter(|k| !present.contains(k))
-            .collect();
+        let missing_uploads = carddesk_store::MediaKind::missing_from(&present);
         Ok(ApplicationStatus {
             missing_uploads,
             verdict_reasons: record.verdict_reasons,

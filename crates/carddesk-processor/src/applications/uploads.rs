@@ -49,10 +49,7 @@ impl Processor {
         })
         .await?;
         let present = tx.current_media_kinds(id).await?;
-        let missing: Vec<MediaKind> = MediaKind::ALL
-            .into_iter()
-            .filter(|k| !present.contains(k))
-            .collect();
+        let missing = MediaKind::missing_from(&present);
         let object = application_object(id);
         let actor = Actor::Applicant(id);
         append_audit(

@@ -157,6 +157,26 @@ pub fn event(e: &Event) -> wire::DeskEvent {
     }
 }
 
+/// The store's kind of an upload the wire names.
+pub fn media_kind(kind: wire::UploadKind) -> carddesk_store::MediaKind {
+    match kind {
+        wire::UploadKind::IdFront => carddesk_store::MediaKind::IdFront,
+        wire::UploadKind::IdBack => carddesk_store::MediaKind::IdBack,
+        wire::UploadKind::Selfie => carddesk_store::MediaKind::Selfie,
+        wire::UploadKind::Video => carddesk_store::MediaKind::Video,
+    }
+}
+
+/// The wire's name of the store's kind of upload.
+pub fn upload_kind(kind: carddesk_store::MediaKind) -> wire::UploadKind {
+    match kind {
+        carddesk_store::MediaKind::IdFront => wire::UploadKind::IdFront,
+        carddesk_store::MediaKind::IdBack => wire::UploadKind::IdBack,
+        carddesk_store::MediaKind::Selfie => wire::UploadKind::Selfie,
+        carddesk_store::MediaKind::Video => wire::UploadKind::Video,
+    }
+}
+
 /// How a virtual card came to be.
 pub fn virtual_card(v: &carddesk_store::VirtualCardRecord) -> wire::VirtualCardDto {
     wire::VirtualCardDto {

@@ -6,11 +6,10 @@ use std::collections::BTreeSet;
 
 use carddesk_domain::Role;
 use carddesk_domain::application::{ApplicationId, Checklist, Verdict};
-use carddesk_store::MediaKind;
 use carddesk_wire as wire;
 
-use super::LocalDesk;
 use super::access::Action;
+use super::{LocalDesk, convert};
 use crate::applications::{InterviewReview, IssuedCard};
 use crate::{ProcessorError, Result};
 
@@ -137,7 +136,7 @@ impl LocalDesk {
             .interview_media(
                 &staff,
                 ApplicationId(application),
-                media_kind(kind),
+                convert::media_kind(kind),
                 &self.origin,
             )
             .await?;
@@ -148,10 +147,9 @@ impl LocalDesk {
     /// decided: then not found); the step that led here was audited.
     async fn one_interview(&self, application: i64) -> Result<wire::InterviewDto> {
         self.processor
-            .interview_reviews(200)
+            .interview_review(ApplicationId(application))
             .await?
-            .iter()
-            .find(|r| r.application_id.0 == application)
+            .as_ref()
             .map(interview_dto)
             .ok_or(ProcessorError::NotFound("interview"))
     }
@@ -204,24 +202,6 @@ fn verdict_of(request: &wire::VerdictRequest) -> Result<Verdict> {
     })
 }
 
-pub(crate) fn media_kind(kind: wire::UploadKind) -> MediaKind {
-    match kind {
-        wire::UploadKind::IdFront => MediaKind::IdFront,
-        wire::UploadKind::IdBack => MediaKind::IdBack,
-        wire::UploadKind::Selfie => MediaKind::Selfie,
-        wire::UploadKind::Video => MediaKind::Video,
-    }
-}
-
-pub(crate) fn upload_kind(kind: MediaKind) -> wire::UploadKind {
-    match kind {
-        MediaKind::IdFront => wire::UploadKind::IdFront,
-        MediaKind::IdBack => wire::UploadKind::IdBack,
-        MediaKind::Selfie => wire::UploadKind::Selfie,
-        MediaKind::Video => wire::UploadKind::Video,
-    }
-}
-
 fn interview_dto(r: &InterviewReview) -> wire::InterviewDto {
     wire::InterviewDto {
         application_id: r.application_id.0,
@@ -238,7 +218,7 @@ fn interview_dto(r: &InterviewReview) -> wire::InterviewDto {
             .iter()
             .filter_map(|m| {
                 Some(wire::UploadDto {
-                    kind: upload_kind(m.kind),
+                    kind: convert::upload_kind(m.kind),
                     container: wire::Container::parse(&m.container)?,
                     bytes: m.bytes,
                     width: m.width,

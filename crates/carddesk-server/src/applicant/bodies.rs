@@ -267,54 +267,16 @@ pub struct StatusDto {
     /// The last verdict's reasons, for a retry or a fail.
     pub verdict_reasons: Vec<carddesk_wire::VerdictReason>,
     /// Uploads still missing (video route).
-    pub missing_uploads: Vec<UploadKind>,
+    pub missing_uploads: Vec<carddesk_wire::UploadKind>,
     /// The card, once issued.
     pub card: Option<IssuedDto>,
     /// Whether the card's details were shown already.
     pub revealed: bool,
 }
 
-/// What an interview upload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadKind {
-    /// The ID card's front (JPEG or PNG).
-    IdFront,
-    /// The ID card's back (JPEG or PNG).
-    IdBack,
-    /// A live selfie (JPEG or PNG).
-    Selfie,
-    /// The short video (WebM or MP4, 1 to 60 seconds).
-    Video,
-}
-
-impl UploadKind {
-    /// The store's kind.
-    pub fn kind(self) -> carddesk_store::MediaKind {
-        use carddesk_store::MediaKind as K;
-        match self {
-            UploadKind::IdFront => K::IdFront,
-            UploadKind::IdBack => K::IdBack,
-            UploadKind::Selfie => K::Selfie,
-            UploadKind::Video => K::Video,
-        }
-    }
-
-    /// Back from the store's kind.
-    pub fn of(kind: carddesk_store::MediaKind) -> Self {
-        use carddesk_store::MediaKind as K;
-        match kind {
-            K::IdFront => UploadKind::IdFront,
-            K::IdBack => UploadKind::IdBack,
-            K::Selfie => UploadKind::Selfie,
-            K::Video => UploadKind::Video,
-        }
-    }
-}
-
 /// The uploads still missing.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UploadedDto {
     /// Kinds still to upload; empty: the interview is in the queue.
-    pub missing: Vec<UploadKind>,
+    pub missing: Vec<carddesk_wire::UploadKind>,
 }

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carddesk_processor::ProcessorError;
+use carddesk_processor::desk::convert::{media_kind, upload_kind};
 use secrecy::ExposeSecret;
 
 pub use bodies::*;
@@ -122,11 +123,7 @@ async fn status(
             .filter_map(|r| carddesk_domain::application::VerdictReason::parse(r))
             .map(Into::into)
             .collect(),
-        missing_uploads: st
-            .missing_uploads
-            .iter()
-            .map(|k| UploadKind::of(*k))
-            .collect(),
+        missing_uploads: st.missing_uploads.iter().map(|k| upload_kind(*k)).collect(),
         card: st.card.as_ref().map(IssuedDto::from),
         revealed: st.revealed,
     }))
@@ -182,11 +179,11 @@ async fn enter_code(
     Ok(Json(IssuedDto::from(&issued)))
 }
 
-#[utoipa::path(post, path = "/api/applicant/media/{kind}", params(("kind" = UploadKind, Path, description = "which upload this is")), request_body(content = Vec<u8>, description = "the file's bytes, checked by content: a JPEG or PNG photo of at most 5 MiB and 64 to 8192 pixels a side (id_front, id_back, selfie), or a WebM or MP4 video of at most 25 MiB lasting 1 to 60 seconds (video)", content_type = "application/octet-stream"), security(("bearer" = [])), responses((status = 200, description = "stored; the kinds still missing (none: the interview is queued)", body = UploadedDto), (status = 422, description = "`invalid_upload`: not a real photo or video, damaged, too large, too short or too long", body = crate::error::ErrorBody), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/applicant/media/{kind}", params(("kind" = carddesk_wire::UploadKind, Path, description = "which upload this is")), request_body(content = Vec<u8>, description = "the file's bytes, checked by content: a JPEG or PNG photo of at most 5 MiB and 64 to 8192 pixels a side (id_front, id_back, selfie), or a WebM or MP4 video of at most 25 MiB lasting 1 to 60 seconds (video)", content_type = "application/octet-stream"), security(("bearer" = [])), responses((status = 200, description = "stored; the kinds still missing (none: the interview is queued)", body = UploadedDto), (status = 422, description = "`invalid_upload`: not a real photo or video, damaged, too large, too short or too long", body = crate::error::ErrorBody), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn upload(
     State(s): State<AppState>,
     Origin(origin): Origin,
-    Path(kind): Path<UploadKind>,
+    Path(kind): Path<carddesk_wire::UploadKind>,
     CustomerToken(token): CustomerToken,
     bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
@@ -200,11 +197,11 @@ async fn upload(
     };
     match s
         .processor
-        .upload_interview_media(&token, kind.kind(), &bytes, &origin)
+        .upload_interview_media(&token, media_kind(kind), &bytes, &origin)
         .await
     {
         Ok(missing) => Json(UploadedDto {
-            missing: missing.into_iter().map(UploadKind::of).collect(),
+            missing: missing.into_iter().map(upload_kind).collect(),
         })
         .into_response(),
         Err(e) => session_error(e).into_response(),
