@@ -30,6 +30,8 @@ export default defineConfig({
       },
     },
   },
+  // The face model's worker imports its weights' manifests and tfjs as modules.
+  worker: { format: 'es' },
   // Svelte 5's `mount` needs its browser build under jsdom, or it fails with
   // `lifecycle_function_unavailable`.
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,

@@ -62,6 +62,9 @@ fn the_content_security_policy_lets_media_blobs_play_and_nothing_else_in() {
     assert_eq!(csp["default-src"], "'self'");
     assert_eq!(csp["script-src"], "'self'");
     assert_eq!(csp["object-src"], "'none'");
+    // The face model's worker fetches its weights from the console's own
+    // assets; nothing else is reachable but IPC.
+    assert_eq!(csp["connect-src"], "'self' ipc: http://ipc.localhost");
 }
 
 #[test]

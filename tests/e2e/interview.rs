@@ -93,6 +93,26 @@ async fn media_loaded(client: &Client) {
     .await;
 }
 
+/// Waits for the face model's advice: its worker started in WebKitGTK,
+/// fetched its weights from the console's assets under the CSP, decoded the
+/// ID front and the selfie and ran the nets (no backend failure, no hang).
+async fn face_advice_given(client: &Client) {
+    wait_until(
+        client,
+        "the face model advises on the ID front and the selfie",
+        "const a = document.querySelector('[data-testid=face-advice]'); \
+         if (a !== null && a.dataset.status === 'failed') return 'failed: ' + a.querySelector('p[title]')?.title; \
+         return a !== null && a.dataset.status === 'ready' \
+           && document.querySelector('[data-testid=face-advice-result]') !== null;",
+        FACE_MODEL,
+    )
+    .await;
+}
+
+/// The face model's first run loads 6.7 MB of weights and may run on the
+/// CPU (no GPU under Xvfb).
+const FACE_MODEL: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Records the verdict chosen with the button and waits for the answer
 /// showing `outcome`; returns the answer's text.
 async fn record(client: &Client, outcome: &str) -> String {
@@ -142,6 +162,7 @@ pub async fn pass_then_fail(client: &Client, home: &Home) {
 
     claim(client, PASSED).await;
     media_loaded(client).await;
+    face_advice_given(client).await;
     for item in CHECKLIST {
         click(client, &format!("[data-testid=checklist-{item}]")).await;
     }

@@ -6,6 +6,8 @@
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 
+import type { FaceAdvice } from '../lib/faceMatch/advice';
+
 /** An answer, or a `{code, message}` failure thrown as the shell does. */
 export type Answer = unknown | ((args: Record<string, unknown>) => unknown);
 
@@ -55,5 +57,17 @@ export const fakeUrls = {
   },
   revoke(url: string): void {
     this.revoked.push(url);
+  },
+};
+
+/**
+ * The face model as the interview screens see it, without a worker: two
+ * faces in the selfie, close to the ID photo. Records what it was given.
+ */
+export const fakeAdvisor = {
+  asked: [] as { idFront: string; selfie: string }[],
+  async advise(idFront: Blob, selfie: Blob): Promise<FaceAdvice> {
+    this.asked.push({ idFront: idFront.type, selfie: selfie.type });
+    return { kind: 'compared', distance: 0.3141, band: 'alike', selfieFaces: 2 };
   },
 };

@@ -4,10 +4,10 @@ import { render } from '@testing-library/svelte';
 import App from '../App.svelte';
 import type { Locale } from '../lib/i18n/index.svelte';
 import PhoneApp from '../phone/PhoneApp.svelte';
-import { fakeUrls } from './ipc';
+import { fakeAdvisor, fakeUrls } from './ipc';
 
 export function renderConsole(initialLocale: Locale = 'en') {
-  return render(App, { props: { initialLocale, urls: fakeUrls, searchDelayMs: 20 } });
+  return render(App, { props: { initialLocale, urls: fakeUrls, searchDelayMs: 20, advisor: fakeAdvisor } });
 }
 
 export function renderPhone(initialLocale: Locale = 'en') {

@@ -4,7 +4,7 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { emma, interview, issued, liu, minutesAgo, onInterviews, rejected, sam } from '../../test/interviews';
-import { Failure, fakeUrls, shellEvent } from '../../test/ipc';
+import { Failure, fakeAdvisor, fakeUrls, shellEvent } from '../../test/ipc';
 
 afterEach(() => {
   cleanup();
@@ -89,6 +89,19 @@ describe('claiming and reviewing', () => {
       { applicationId: 1, kind: 'video' },
     ]);
     expect(screen.getAllByTestId('interview-row')[0]!.textContent).toContain('Reviewer: you');
+  });
+
+  it('shows the face model’s advice on the ID front and the selfie, as advice', async () => {
+    const { user } = await onInterviews();
+    await screen.findAllByTestId('interview-row');
+    await user.keyboard('{Alt>}c{/Alt}');
+    const advice = await screen.findByTestId('face-advice');
+    await waitFor(() => expect(advice.dataset['status']).toBe('ready'));
+    expect(within(advice).getByTestId('face-advice-result').textContent).toContain('Looks like the same person');
+    expect(advice.textContent).toContain('Distance 0.31 (the same person below 0.60)');
+    expect(within(advice).getByTestId('face-advice-faces').textContent).toContain('2 faces in the selfie');
+    expect(advice.textContent).toContain('It advises; your checklist decides.');
+    expect(fakeAdvisor.asked.at(-1)).toEqual({ idFront: 'image/jpeg', selfie: 'image/jpeg' });
   });
 
   it('passes with every item ticked (Alt+1, Ctrl+Enter) and says the card is issued and the applicant told', async () => {
@@ -185,6 +198,22 @@ describe('supervisors', () => {
     await screen.findAllByTestId('interview-row');
     await own.user.click(screen.getByTestId('interview-approve-override'));
     expect((await screen.findByTestId('interview-action-error')).textContent).toContain('another supervisor must');
+  });
+
+  it('deciding an override see the uploads and the face advice the reviewer saw; agents never fetch them', async () => {
+    const waiting = { ...liu, step: 'awaiting_override' as const, reviewer: 'agent:alice' };
+    const { mock } = await onInterviews([waiting], {}, sam);
+    const uploads = await screen.findByTestId('override-uploads');
+    expect(((await within(uploads).findByTestId('media-photo-id_front')) as HTMLImageElement).alt).toBe('ID card, front uploaded by Liu Yang');
+    expect(within(uploads).getByTestId('media-photo-selfie')).toBeTruthy();
+    expect(await screen.findByTestId('media-video')).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('face-advice').dataset['status']).toBe('ready'));
+    expect(mock.named('interview_media').map((c) => c.args['kind'])).toEqual(['id_front', 'id_back', 'selfie', 'video']);
+    cleanup();
+    const agent = await onInterviews([waiting]);
+    await screen.findAllByTestId('interview-row');
+    expect(screen.queryByTestId('override-uploads')).toBeNull();
+    expect(agent.mock.named('interview_media')).toEqual([]);
   });
 
   it('decline an override with the reason the applicant is told, seeing what the reviewer did not confirm', async () => {

@@ -1,39 +1,22 @@
 /**
- * One claimed interview under review: its uploads fetched as bytes and
- * shown through object URLs (revoked when the review closes: the photos
- * are the applicant's ID), the checklist, the verdict with its reasons, and
- * the desk's answer once sent.
+ * One claimed interview under review: its uploads (with the face model's
+ * advice), the checklist, the verdict with its reasons, and the desk's
+ * answer once sent.
  */
 import type { DeskApi } from '../api/commands';
 import type { BackendError } from '../api/ipc';
-import type {
-  ChecklistItem,
-  Interview,
-  Upload,
-  UploadKind,
-  VerdictAnswer,
-  VerdictKind,
-  VerdictReason,
-} from '../api/wire';
-import { mimeOf, needsOverride, verdictProblem, verdictRequest, type VerdictProblem } from '../interviews';
+import type { ChecklistItem, Interview, UploadKind, VerdictAnswer, VerdictKind, VerdictReason } from '../api/wire';
+import type { FaceAdvisor } from '../faceMatch/client';
+import { needsOverride, verdictProblem, verdictRequest, type VerdictProblem } from '../interviews';
 import type { UrlMaker } from './case.svelte';
+import { browserUrls, Uploads, type Media } from './uploads.svelte';
 
+export type { Media } from './uploads.svelte';
 export type ReviewApi = Pick<DeskApi, 'interviewMedia' | 'decideInterview'>;
-
-/** One upload as the reviewer sees it. */
-export type Media =
-  | { readonly status: 'loading'; readonly upload: Upload }
-  | { readonly status: 'ready'; readonly upload: Upload; readonly url: string; readonly mime: string }
-  | { readonly status: 'error'; readonly upload: Upload; readonly error: BackendError };
-
-const browserUrls: UrlMaker = {
-  create: (blob) => URL.createObjectURL(blob),
-  revoke: (url) => URL.revokeObjectURL(url),
-};
 
 export class Review {
   readonly interview: Interview;
-  media: Partial<Record<UploadKind, Media>> = $state({});
+  readonly uploads: Uploads;
   checklist: readonly ChecklistItem[] = $state([]);
   verdict: VerdictKind | null = $state(null);
   reasons: readonly VerdictReason[] = $state([]);
@@ -44,13 +27,16 @@ export class Review {
   answer: VerdictAnswer | null = $state(null);
 
   readonly #api: ReviewApi;
-  readonly #urls: UrlMaker;
-  #closed = false;
 
-  constructor(api: ReviewApi, interview: Interview, urls: UrlMaker = browserUrls) {
+  constructor(api: ReviewApi, interview: Interview, urls: UrlMaker = browserUrls, advisor: FaceAdvisor | null = null) {
     this.#api = api;
     this.interview = interview;
-    this.#urls = urls;
+    this.uploads = new Uploads(api, interview, urls, advisor);
+  }
+
+  /** The uploads by kind, as far as they have loaded. */
+  get media(): Partial<Record<UploadKind, Media>> {
+    return this.uploads.media;
   }
 
   get applicationId(): number {
@@ -67,22 +53,9 @@ export class Review {
     return needsOverride(this.verdict, this.checklist);
   }
 
-  /** Fetches every upload the interview has, side by side. */
-  async loadMedia(): Promise<void> {
-    await Promise.all(this.interview.uploads.map((upload) => this.#loadOne(upload)));
-  }
-
-  async #loadOne(upload: Upload): Promise<void> {
-    this.media = { ...this.media, [upload.kind]: { status: 'loading', upload } };
-    const bytes = await this.#api.interviewMedia(this.applicationId, upload.kind);
-    if (this.#closed) return;
-    if (!bytes.ok) {
-      this.media = { ...this.media, [upload.kind]: { status: 'error', upload, error: bytes.error } };
-      return;
-    }
-    const mime = mimeOf(upload.container);
-    const url = this.#urls.create(new Blob([bytes.value], { type: mime }));
-    this.media = { ...this.media, [upload.kind]: { status: 'ready', upload, url, mime } };
+  /** Fetches every upload the interview has, side by side, then the face advice. */
+  loadMedia(): Promise<void> {
+    return this.uploads.load();
   }
 
   toggleItem(item: ChecklistItem, on: boolean): void {
@@ -117,10 +90,6 @@ export class Review {
 
   /** Revokes every object URL; nothing fetched after this is shown. */
   close(): void {
-    this.#closed = true;
-    for (const media of Object.values(this.media)) {
-      if (media?.status === 'ready') this.#urls.revoke(media.url);
-    }
-    this.media = {};
+    this.uploads.close();
   }
 }
