@@ -10,50 +10,10 @@ use std::sync::Arc;
 
 use applicant::*;
 use carddesk_domain::application::{
-    ApplicationState, AuthRoute, Checklist, ChecklistItem, Verdict, VerdictReason,
+    ApplicationState, AuthRoute, ChecklistItem, Verdict, VerdictReason,
 };
-use carddesk_processor::applications::Submitted;
 use carddesk_store::{MediaKind, Store};
 use common::*;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../carddesk-media/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn every_item() -> Checklist {
-    Checklist(ChecklistItem::ALL.into_iter().collect())
-}
-
-async fn first_card(desk: &Desk, seed: u32) -> Submitted {
-    let s = desk
-        .processor
-        .submit_application(form(&resident_id(seed), &phone(seed)), ADDRESS)
-        .await
-        .expect("submit");
-    assert_eq!(s.route, AuthRoute::VideoInterview);
-    s
-}
-
-async fn upload_all(desk: &Desk, s: &Submitted) {
-    let p = &desk.processor;
-    let files = [
-        (MediaKind::IdFront, fixture("image_64.jpg")),
-        (MediaKind::IdBack, fixture("image_64.png")),
-        (MediaKind::Selfie, fixture("image_64.jpg")),
-        (MediaKind::Video, fixture("video_2s_mediarecorder.webm")),
-    ];
-    for (i, (kind, bytes)) in files.iter().enumerate() {
-        let missing = p
-            .upload_interview_media(&s.session, *kind, bytes, ADDRESS)
-            .await
-            .expect("upload");
-        assert_eq!(missing.len(), 3 - i, "{kind:?}");
-    }
-}
 
 async fn an_interview_passed_issues_a_first_card(store: Arc<dyn Store>, db: TestDb) {
     let (desk, media_dir) = desk_with_media(store, &db).await;

@@ -1,10 +1,12 @@
 //! What the server forgets on a schedule: idempotency answers past their
-//! retention, rate-limit buckets no one has used for an hour.
+//! retention, rate-limit buckets no one has used for an hour, interview
+//! uploads and daily application counters past theirs.
 
 use carddesk_processor::Processor;
 
-/// Forgets idempotency keys older than their 24-hour retention, and rate
-/// buckets idle for an hour, hourly.
+/// Forgets idempotency keys older than their 24-hour retention, rate
+/// buckets idle for an hour, and what the processor's retention rules no
+/// longer keep, hourly.
 pub async fn forget_expired(processor: Processor) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -22,6 +24,18 @@ pub async fn forget_expired(processor: Processor) {
         match purged.await {
             Ok(n) => tracing::debug!(purged = n, "forgot expired idempotency keys"),
             Err(e) => tracing::warn!(error = %e, "could not forget expired idempotency keys"),
+        }
+        match processor.forget_past_retention().await {
+            Ok(report) => tracing::info!(
+                applications = report.applications,
+                uploads = report.uploads,
+                files = report.files,
+                counters = report.counters,
+                "forgot interview uploads past their retention"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not forget interview uploads past their retention")
+            }
         }
     }
 }

@@ -222,15 +222,17 @@ async fn main() -> anyhow::Result<()> {
     let config = ProcessorConfig {
         link_base: settings.public_url.clone(),
         audit_anchor: settings.audit_anchor_file.clone(),
-        media: carddesk_processor::applications::MediaSettings {
-            dir: settings.media_dir.clone().unwrap_or_else(|| {
-                key_file
-                    .parent()
-                    .unwrap_or(std::path::Path::new("."))
-                    .join("media")
+        media: settings
+            .limits
+            .retention(carddesk_processor::applications::MediaSettings {
+                dir: settings.media_dir.clone().unwrap_or_else(|| {
+                    key_file
+                        .parent()
+                        .unwrap_or(std::path::Path::new("."))
+                        .join("media")
+                }),
+                ..Default::default()
             }),
-            ..Default::default()
-        },
         ..ProcessorConfig::default()
     };
     let processor =

@@ -87,6 +87,37 @@ fn limits_out_of_range_are_refused_by_name() {
 }
 
 #[test]
+fn how_long_uploads_are_kept_is_a_setting_with_the_processors_defaults() {
+    let media = carddesk_processor::applications::MediaSettings::default();
+    let unset = load("", &[])
+        .expect("loads")
+        .limits
+        .retention(media.clone());
+    assert_eq!(unset.keep_closed_for, chrono::Duration::days(30));
+    assert_eq!(unset.keep_issued_for, chrono::Duration::days(5 * 365));
+    let set = load(
+        "[limits]\nuploads_kept_closed_days = 7\n",
+        &[("CARDDESK_LIMITS_UPLOADS_KEPT_ISSUED_DAYS", "3650")],
+    )
+    .expect("loads")
+    .limits
+    .retention(media.clone());
+    assert_eq!(set.keep_closed_for, chrono::Duration::days(7));
+    assert_eq!(set.keep_issued_for, chrono::Duration::days(3650));
+    assert_eq!(
+        set.dir, media.dir,
+        "the directory is not the limits' business"
+    );
+    let problems = load("[limits]\nuploads_kept_closed_days = 0\n", &[]).expect_err("refused");
+    assert!(
+        problems
+            .join("\n")
+            .contains("limits.uploads_kept_closed_days"),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn an_unknown_limit_is_refused() {
     let problems = load("[limits]\nrequest_timeout = 5\n", &[]).expect_err("refused");
     assert!(

@@ -139,6 +139,15 @@ impl MediaKind {
     }
 }
 
+/// An upload row forgotten under the retention rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgedMedia {
+    /// Whose it was.
+    pub application: ApplicationId,
+    /// The SHA-256 of its content (which names its sealed file).
+    pub sha256: Vec<u8>,
+}
+
 /// An upload, as checked and stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaRecord {

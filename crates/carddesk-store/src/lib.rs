@@ -43,9 +43,10 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 pub use application_records::{
-    Applicant, ApplicationRecord, MediaKind, MediaRecord, NewApplication, VirtualCardRecord,
+    Applicant, ApplicationRecord, MediaKind, MediaRecord, NewApplication, PurgedMedia,
+    VirtualCardRecord,
 };
-pub use applications::{ApplicationStore, ApplicationTx};
+pub use applications::{ApplicationStore, ApplicationTx, RetentionTx};
 pub use audit::{AuditKey, GENESIS};
 pub use idempotency::{ClaimTimes, IdempotencyClaim};
 pub use outbox_subject::OutboxSubject;
@@ -284,7 +285,7 @@ pub trait Store: ApplicationStore + Send + Sync + std::fmt::Debug {
 /// A unit of work: everything done through one `Tx` is committed together
 /// or not at all. State changes and their audit entries always share one.
 #[async_trait]
-pub trait Tx: ApplicationTx + Send {
+pub trait Tx: ApplicationTx + RetentionTx + Send {
     /// Commits.
     async fn commit(self: Box<Self>) -> Result<()>;
 

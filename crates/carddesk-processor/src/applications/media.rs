@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::keyring::{Keyring, Purpose};
 use crate::{ProcessorError, Result};
 
-/// Where uploads are kept and what they may be.
+/// Where uploads are kept, what they may be, and for how long.
 #[derive(Debug, Clone)]
 pub struct MediaSettings {
     /// The directory of sealed files (shared storage when several servers
@@ -20,6 +20,13 @@ pub struct MediaSettings {
     pub dir: PathBuf,
     /// Size, pixel and duration limits.
     pub limits: MediaLimits,
+    /// How long the uploads of an application that ended without a card
+    /// (rejected, expired, withdrawn) are kept after it ended.
+    pub keep_closed_for: chrono::Duration,
+    /// How long the uploads behind an issued card are kept after issuing:
+    /// they are the card's customer-identification record, which the
+    /// anti-money-laundering rules keep for five years.
+    pub keep_issued_for: chrono::Duration,
 }
 
 impl Default for MediaSettings {
@@ -27,6 +34,8 @@ impl Default for MediaSettings {
         Self {
             dir: std::env::temp_dir().join("carddesk-media"),
             limits: MediaLimits::default(),
+            keep_closed_for: chrono::Duration::days(30),
+            keep_issued_for: chrono::Duration::days(5 * 365),
         }
     }
 }
@@ -36,7 +45,8 @@ pub(super) fn content_hash(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
 
-fn path_of(dir: &Path, keys: &Keyring, sha256: &[u8]) -> PathBuf {
+/// The file holding the content with this SHA-256.
+pub(super) fn path_of(dir: &Path, keys: &Keyring, sha256: &[u8]) -> PathBuf {
     let name = keys.digest(Purpose::Media, sha256);
     dir.join(format!("{}.sealed", hex::encode(name)))
 }
@@ -73,4 +83,45 @@ pub(super) async fn load(
         return Err(ProcessorError::Sealed);
     }
     Ok(bytes)
+}
+
+/// The sealed files and unfinished writes in the directory, each with when
+/// it was last written (a directory not made yet holds none).
+pub(super) async fn listing(dir: &Path) -> Result<Vec<(PathBuf, std::time::SystemTime)>> {
+    let io = |e: std::io::Error| ProcessorError::Config(format!("media directory: {}", e.kind()));
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(e)),
+    };
+    let mut files = Vec::new();
+    while let Some(entry) = entries.next_entry().await.map_err(io)? {
+        let path = entry.path();
+        let ours = path
+            .to_str()
+            .is_some_and(|p| p.ends_with(".sealed") || p.ends_with(".part"));
+        // Another server sweeping the same directory may remove it meanwhile.
+        let meta = match entry.metadata().await {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(e)),
+        };
+        if ours && meta.is_file() {
+            files.push((path, meta.modified().map_err(io)?));
+        }
+    }
+    Ok(files)
+}
+
+/// Removes a file unless it was written at or after `unless_since` (an
+/// upload of the same content since then wrote it again and needs it);
+/// `true` when it was removed.
+pub(super) async fn remove_unless_newer(path: &Path, unless_since: std::time::SystemTime) -> bool {
+    let Ok(meta) = tokio::fs::metadata(path).await else {
+        return false;
+    };
+    if meta.modified().is_ok_and(|written| written >= unless_since) {
+        return false;
+    }
+    tokio::fs::remove_file(path).await.is_ok()
 }

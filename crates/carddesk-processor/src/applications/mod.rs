@@ -24,6 +24,7 @@ mod issuing;
 mod media;
 mod messages;
 mod overrides;
+mod retention;
 mod transit;
 mod two_card;
 mod uploads;
@@ -38,6 +39,7 @@ pub use interview::{InterviewReview, MediaView};
 pub use issuing::{IssuedCard, RevealedCard, serial_permutation};
 pub use media::MediaSettings;
 pub use messages::reason_text;
+pub use retention::{ORPHAN_GRACE, RetentionReport};
 pub use two_card::CodeSent;
 
 use crate::delivery::DeliveryError;

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use carddesk_domain::application::ApplicationId;
+use carddesk_domain::application::{ApplicationId, AuthRoute, Checklist, ChecklistItem};
 use carddesk_domain::customer::{IdDocument, PhoneNumber};
-use carddesk_processor::applications::ApplicationForm;
+use carddesk_processor::applications::{ApplicationForm, Submitted};
 use carddesk_processor::{ManualClock, Processor, ProcessorConfig};
-use carddesk_store::{OutboxSubject, Store};
+use carddesk_store::{MediaKind, OutboxSubject, Store};
 
-use crate::common::{Desk, RawDb, TestDb, start};
+use crate::common::{Desk, RawDb, TestDb, phone, resident_id, start};
 
 /// A client address.
 pub const ADDRESS: &str = "203.0.113.9";
@@ -96,5 +96,48 @@ pub async fn count(raw: &RawDb, sql: &str) -> i64 {
             .fetch_one(pool)
             .await
             .expect("count"),
+    }
+}
+
+/// A file of the media crate's fixtures.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../carddesk-media/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Every checklist item ticked.
+pub fn every_item() -> Checklist {
+    Checklist(ChecklistItem::ALL.into_iter().collect())
+}
+
+/// A first-card application (routed to the interview) by person `seed`.
+pub async fn first_card(desk: &Desk, seed: u32) -> Submitted {
+    let s = desk
+        .processor
+        .submit_application(form(&resident_id(seed), &phone(seed)), ADDRESS)
+        .await
+        .expect("submit");
+    assert_eq!(s.route, AuthRoute::VideoInterview);
+    s
+}
+
+/// Uploads the four files an interview needs.
+pub async fn upload_all(desk: &Desk, s: &Submitted) {
+    let p = &desk.processor;
+    let files = [
+        (MediaKind::IdFront, fixture("image_64.jpg")),
+        (MediaKind::IdBack, fixture("image_64.png")),
+        (MediaKind::Selfie, fixture("image_64.jpg")),
+        (MediaKind::Video, fixture("video_2s_mediarecorder.webm")),
+    ];
+    for (i, (kind, bytes)) in files.iter().enumerate() {
+        let missing = p
+            .upload_interview_media(&s.session, *kind, bytes, ADDRESS)
+            .await
+            .expect("upload");
+        assert_eq!(missing.len(), 3 - i, "{kind:?}");
     }
 }

@@ -1,7 +1,8 @@
 //! The server's limits as settings (`[limits]` in the file, or
 //! `CARDDESK_LIMITS_*`): the limits on work (`crate::overload`), staff
 //! sign-ins per address and the customer API's per-address limit
-//! (`crate::limits`, `crate::customer`). Unset, each is the default its
+//! (`crate::limits`, `crate::customer`), and how long interview uploads are
+//! kept. Unset, each is the default its
 //! type documents. A call center behind one address may need a larger
 //! sign-in burst; a load test a larger customer allowance.
 
@@ -38,6 +39,14 @@ pub struct LimitSettings {
     /// Customer requests per minute an address gets back after a burst.
     #[serde(deserialize_with = "number")]
     pub customer_address_per_minute: u64,
+    /// Days the interview uploads of an application that ended without a
+    /// card are kept.
+    #[serde(deserialize_with = "number")]
+    pub uploads_kept_closed_days: u64,
+    /// Days the interview uploads behind an issued card are kept (its
+    /// customer-identification record).
+    #[serde(deserialize_with = "number")]
+    pub uploads_kept_issued_days: u64,
 }
 
 /// The largest value the time limit may take, in seconds.
@@ -50,6 +59,7 @@ impl Default for LimitSettings {
         let work = overload::Limits::default();
         let sign_in = SignInLimits::default();
         let customer = CustomerLimits::default();
+        let media = carddesk_processor::applications::MediaSettings::default();
         Self {
             request_timeout_seconds: work.request_timeout.as_secs(),
             concurrent_requests: work.concurrent_requests as u64,
@@ -58,13 +68,19 @@ impl Default for LimitSettings {
             sign_in_per_minute: u64::from(sign_in.address_per_minute),
             customer_address_burst: u64::from(customer.address_burst),
             customer_address_per_minute: u64::from(customer.address_per_minute),
+            uploads_kept_closed_days: days(media.keep_closed_for),
+            uploads_kept_issued_days: days(media.keep_issued_for),
         }
     }
 }
 
+fn days(d: chrono::Duration) -> u64 {
+    u64::try_from(d.num_days()).unwrap_or(0)
+}
+
 impl LimitSettings {
     /// Each limit: its key under `[limits]`, its value and its bound.
-    fn each(&self) -> [(&'static str, u64, u64); 7] {
+    fn each(&self) -> [(&'static str, u64, u64); 9] {
         [
             (
                 "request_timeout_seconds",
@@ -83,6 +99,16 @@ impl LimitSettings {
             (
                 "customer_address_per_minute",
                 self.customer_address_per_minute,
+                MAX_COUNT,
+            ),
+            (
+                "uploads_kept_closed_days",
+                self.uploads_kept_closed_days,
+                MAX_COUNT,
+            ),
+            (
+                "uploads_kept_issued_days",
+                self.uploads_kept_issued_days,
                 MAX_COUNT,
             ),
         ]
@@ -125,6 +151,23 @@ impl LimitSettings {
             address_burst: small(self.customer_address_burst),
             address_per_minute: small(self.customer_address_per_minute),
             ..CustomerLimits::default()
+        }
+    }
+}
+
+impl LimitSettings {
+    /// How long interview uploads are kept, into the processor's media
+    /// settings.
+    pub fn retention(
+        &self,
+        media: carddesk_processor::applications::MediaSettings,
+    ) -> carddesk_processor::applications::MediaSettings {
+        let days =
+            |n: u64| chrono::Duration::days(i64::try_from(n).unwrap_or(i64::MAX / 86_400_000));
+        carddesk_processor::applications::MediaSettings {
+            keep_closed_for: days(self.uploads_kept_closed_days),
+            keep_issued_for: days(self.uploads_kept_issued_days),
+            ..media
         }
     }
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Result;
 use crate::application_records::{
-    ApplicationRecord, MediaKind, MediaRecord, NewApplication, VirtualCardRecord,
+    ApplicationRecord, MediaKind, MediaRecord, NewApplication, PurgedMedia, VirtualCardRecord,
 };
 
 /// Reads of applications, outside a transaction.
@@ -96,10 +96,34 @@ pub trait ApplicationTx {
     async fn current_media_kinds(&mut self, application: ApplicationId) -> Result<Vec<MediaKind>>;
 }
 
+/// Forgetting what is kept no longer, inside a unit of work.
+#[async_trait]
+pub trait RetentionTx {
+    /// Deletes every upload row of up to `limit` applications that ended
+    /// without a card before `closed_before`, or with one before
+    /// `issued_before`; returns each deleted row's application and hash (the
+    /// files go once no row names them).
+    async fn purge_media_of_closed(
+        &mut self,
+        closed_before: DateTime<Utc>,
+        issued_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PurgedMedia>>;
+    /// Whether any upload row (of any application) still has this content.
+    async fn media_in_use(&mut self, sha256: &[u8]) -> Result<bool>;
+    /// The content hash of every upload row kept.
+    async fn all_media_hashes(&mut self) -> Result<Vec<Vec<u8>>>;
+    /// Forgets the daily submission counters of days before `day`; returns
+    /// how many.
+    async fn purge_quota_before(&mut self, day: i64) -> Result<u64>;
+}
+
 mod reads;
+mod retention;
 mod writes;
 
 pub(crate) use reads::application_reads;
+pub(crate) use retention::application_retention;
 pub(crate) use writes::application_writes;
 
 /// Implements both traits for one backend (expanded in its module).
@@ -107,6 +131,7 @@ macro_rules! application_queries {
     (store = $store:ident, tx = $tx:ident, db = $db:ty, lock_row = $lock:literal $(,)?) => {
         crate::applications::application_reads! { store = $store, db = $db }
         crate::applications::application_writes! { tx = $tx, db = $db, lock_row = $lock }
+        crate::applications::application_retention! { tx = $tx }
     };
 }
 pub(crate) use application_queries;
