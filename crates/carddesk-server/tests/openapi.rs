@@ -123,6 +123,15 @@ fn enums_and_bounds_are_stated() {
             );
         }
     }
+    // An application without both consents is refused: the document says
+    // so, so a generated client cannot send one.
+    for consent in ["consent_terms", "consent_recording"] {
+        assert_eq!(
+            schemas["ApplyBody"]["properties"][consent]["enum"],
+            serde_json::json!([true]),
+            "{consent}"
+        );
+    }
     assert_eq!(
         schemas["SearchRequest"]["properties"]["query"]["maxLength"],
         64

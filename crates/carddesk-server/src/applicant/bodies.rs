@@ -65,9 +65,31 @@ pub struct ApplyBody {
     /// The language of texts.
     pub language: Language,
     /// Consent to the terms (must be true).
+    #[schema(schema_with = consent_to_terms)]
     pub consent_terms: bool,
     /// Consent to the interview being recorded (must be true).
+    #[schema(schema_with = consent_to_recording)]
     pub consent_recording: bool,
+}
+
+/// A consent: a boolean the document allows only as `true`, so a generated
+/// client cannot send an application without it (the edge refuses one
+/// anyway, naming the field).
+fn must_be_true(description: &str) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::Boolean))
+        .enum_values(Some([true]))
+        .description(Some(description))
+        .build()
+}
+
+fn consent_to_terms() -> utoipa::openapi::schema::Object {
+    must_be_true("Consent to the terms (must be true).")
+}
+
+fn consent_to_recording() -> utoipa::openapi::schema::Object {
+    must_be_true("Consent to the interview being recorded (must be true).")
 }
 
 /// What is wrong with an application's fields, found at the edge: which
