@@ -10,6 +10,7 @@
 //! with a console asking all along, which only ever hears `200` or `503`.
 
 mod common;
+mod pages_support;
 mod private_cluster;
 
 use std::sync::{Arc, Mutex};
@@ -155,25 +156,71 @@ async fn the_server_rides_out_a_postgresql_restart() {
     rides_out(pool, Outage::Restart(&cluster)).await;
 }
 
-/// Asks `GET /me` every 20 ms until told to stop; every status seen.
+/// Asks `GET /me` every 20 ms until told to stop; every status seen, as
+/// it is seen.
 fn keep_asking(
     client: reqwest::Client,
     url: String,
     token: String,
-) -> (tokio::sync::watch::Sender<bool>, JoinHandle<Vec<u16>>) {
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    Arc<Mutex<Vec<u16>>>,
+    JoinHandle<()>,
+) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
     let task = tokio::spawn(async move {
-        let mut seen = Vec::new();
         while !*stopped.borrow() {
-            seen.push(signed_in_status(&client, &url, Some(&token)).await.0);
+            let status = signed_in_status(&client, &url, Some(&token)).await.0;
+            record.lock().expect("seen").push(status);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        seen
     });
-    (stop, task)
+    (stop, seen, task)
 }
 
 /// The server over `pool` rides out `outage`.
+/// The customer's and the applicant's pages, while the database is away:
+/// a page saying so (`503`, `Retry-After`), in the visitor's language, not
+/// an internal error.
+async fn pages_say_briefly_unavailable(base: &str) {
+    let mut phone = pages_support::Phone::at(base, Some("zh-CN"));
+    let link = phone.get("/u/Z8HQZ-3T834").await;
+    let page = phone
+        .post("/u/Z8HQZ-3T834", &[("csrf", &link.csrf())])
+        .await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert_eq!(page.outcome().as_deref(), Some("unavailable"));
+    assert_eq!(page.header("retry-after"), "5");
+    assert!(page.body.contains("服务暂时不可用"), "{}", page.body);
+
+    let mut browser = pages_support::Phone::at(base, Some("en"));
+    let form = browser.get("/apply").await;
+    let id_number = common::resident_id(77);
+    let page = browser
+        .post(
+            "/apply",
+            &[
+                ("csrf", &form.csrf()),
+                ("name", "Wang Fang"),
+                ("document_kind", "resident_id"),
+                ("id_number", &id_number),
+                ("passport_country", ""),
+                ("phone", "13800138077"),
+                ("product", "virtual_debit"),
+                ("language", "en"),
+                ("consent_terms", "yes"),
+                ("consent_recording", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert_eq!(page.outcome().as_deref(), Some("unavailable"));
+    assert_eq!(page.header("retry-after"), "5");
+    assert!(page.body.contains("nothing was changed"), "{}", page.body);
+}
+
 async fn rides_out(pool: PgPool, outage: Outage<'_>) {
     let keys = Arc::new(Keyring::generate());
     let store: Arc<dyn Store> = Arc::new(
@@ -238,7 +285,7 @@ async fn rides_out(pool: PgPool, outage: Outage<'_>) {
     let ready = format!("{base}/health/ready");
     assert_eq!(status(&client, &ready).await.0, 200);
 
-    let (stop_asking, asking) = keep_asking(
+    let (stop_asking, seen, asking) = keep_asking(
         client.clone(),
         format!("{base}/api/agent/me"),
         token.expose_secret().to_owned(),
@@ -270,6 +317,7 @@ async fn rides_out(pool: PgPool, outage: Outage<'_>) {
     );
     let (code, body) = status(&client, &ready).await;
     assert_eq!((code, body["failing"].as_str()), (503, Some("database")));
+    pages_say_briefly_unavailable(&base).await;
 
     // It comes back: calls work, the relay listens again, and the console
     // is told to re-read.
@@ -307,8 +355,20 @@ async fn rides_out(pool: PgPool, outage: Outage<'_>) {
     })
     .await;
     assert!(heard.is_ok(), "changes are heard again");
+    // The console asking all along answers again too (its request in
+    // flight when the database came back may still have waited out the
+    // pool's timeout).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen.lock().expect("seen").last() != Some(&200) {
+        assert!(
+            Instant::now() < deadline,
+            "the asking console never heard 200 again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let _ = stop_asking.send(true);
-    let seen = asking.await.expect("the asking console");
+    asking.await.expect("the asking console");
+    let seen = seen.lock().expect("seen").clone();
     assert!(
         seen.iter().all(|s| *s == 200 || *s == 503),
         "only 200 or 503 all along: {seen:?}"

@@ -265,6 +265,10 @@ pub struct Texts {
     pub internal_title: &'static str,
     /// Result: our failure.
     pub internal_body: &'static str,
+    /// Result: the service is briefly unavailable (its database).
+    pub unavailable_title: &'static str,
+    /// Result: the service is briefly unavailable.
+    pub unavailable_body: &'static str,
 }
 
 /// Chinese.
@@ -333,6 +337,8 @@ pub static ZH: Texts = Texts {
     bad_request_body: "我们无法读取您提交的内容，请重新开始。",
     internal_title: "系统繁忙",
     internal_body: "我们这边出现了问题，请稍后再试。",
+    unavailable_title: "服务暂时不可用",
+    unavailable_body: "刚才的操作没有生效，也没有做任何更改。请稍等片刻再试。",
 };
 
 /// English.
@@ -401,6 +407,8 @@ pub static EN: Texts = Texts {
     bad_request_body: "We could not read what was sent. Please start again.",
     internal_title: "Something went wrong",
     internal_body: "Something went wrong on our side. Please try again later.",
+    unavailable_title: "Briefly unavailable",
+    unavailable_body: "That did not go through, and nothing was changed. Please try again in a moment.",
 };
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! session's cookies, and the outcomes and refusals a customer may be told.
 
 use askama::Template;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use carddesk_processor::ProcessorError;
 
@@ -140,7 +140,12 @@ pub(super) enum Outcome {
     RateLimited,
     BadRequest,
     Internal,
+    Unavailable,
 }
+
+/// Seconds a page asks the browser to wait when the service is briefly
+/// unavailable (the database reconnects within a few).
+pub(super) const RETRY_AFTER_SECONDS: &str = "5";
 
 impl Outcome {
     pub(super) fn status(self) -> StatusCode {
@@ -154,6 +159,7 @@ impl Outcome {
             Outcome::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Outcome::BadRequest => StatusCode::BAD_REQUEST,
             Outcome::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Outcome::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -171,6 +177,7 @@ impl Outcome {
             Outcome::RateLimited => "rate_limited",
             Outcome::BadRequest => "bad_request",
             Outcome::Internal => "internal",
+            Outcome::Unavailable => "unavailable",
         }
     }
 
@@ -179,7 +186,7 @@ impl Outcome {
             Outcome::Unfrozen => "success",
             Outcome::AwaitingApproval => "pending",
             Outcome::NotMine => "warn",
-            Outcome::SessionEnded | Outcome::RateLimited => "info",
+            Outcome::SessionEnded | Outcome::RateLimited | Outcome::Unavailable => "info",
             _ => "error",
         }
     }
@@ -204,6 +211,7 @@ impl Outcome {
             Outcome::RateLimited => (t.rate_title, t.rate_body),
             Outcome::BadRequest => (t.bad_request_title, t.bad_request_body),
             Outcome::Internal => (t.internal_title, t.internal_body),
+            Outcome::Unavailable => (t.unavailable_title, t.unavailable_body),
         };
         (title, body.to_owned())
     }
@@ -215,6 +223,7 @@ impl Outcome {
             | Outcome::CsrfRefused
             | Outcome::BadRequest
             | Outcome::Internal
+            | Outcome::Unavailable
             | Outcome::RateLimited => Some(Link {
                 href: "/u",
                 label: t.start_again,
@@ -251,11 +260,22 @@ pub(super) fn refusal(ctx: &Ctx, here: &str, e: ProcessorError) -> Response {
         ProcessorError::CaseClosed => Outcome::Closed,
         ProcessorError::NotFound(_) | ProcessorError::Unauthenticated => Outcome::SessionEnded,
         ProcessorError::InvalidInput(_) => Outcome::BadRequest,
+        other if other.code() == "unavailable" => {
+            tracing::warn!(error = %other, "customer page: the service is unavailable");
+            Outcome::Unavailable
+        }
         other => {
             // The detail goes to the log only.
             tracing::error!(code = other.code(), error = %other, "customer page failed");
             Outcome::Internal
         }
     };
-    outcome(ctx, here, what, None)
+    let mut response = outcome(ctx, here, what, None);
+    if what == Outcome::Unavailable {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }

@@ -314,12 +314,17 @@ pub struct Phone {
 impl Phone {
     /// A fresh browser for `bank`.
     pub fn new(bank: &Bank, accept_language: Option<&str>) -> Self {
+        Self::at(&bank.base, accept_language)
+    }
+
+    /// A fresh browser for the server at `base`.
+    pub fn at(base: &str, accept_language: Option<&str>) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            base: bank.base.clone(),
+            base: base.to_owned(),
             cookies: BTreeMap::new(),
             accept_language: accept_language.map(str::to_owned),
         }

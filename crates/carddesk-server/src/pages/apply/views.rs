@@ -93,6 +93,7 @@ pub(super) enum End {
     BadRequest,
     TooLarge,
     Internal,
+    Unavailable,
 }
 
 /// A message page for `end`; `here` is the GET address the language
@@ -137,6 +138,12 @@ pub(super) fn end(ctx: &ApplyCtx, here: &str, what: End) -> Response {
             t.internal_title,
             t.internal_body,
         ),
+        End::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            t.unavailable_title,
+            t.unavailable_body,
+        ),
     };
     let (link_href, link_label) = match what {
         End::SessionEnded => ("/apply", a.start_again),
@@ -145,7 +152,7 @@ pub(super) fn end(ctx: &ApplyCtx, here: &str, what: End) -> Response {
     let view = MessageView {
         c: Chrome::new(ctx, here, title, None),
         outcome,
-        tone: if what == End::RateLimited {
+        tone: if matches!(what, End::RateLimited | End::Unavailable) {
             "info"
         } else {
             "error"
@@ -154,7 +161,14 @@ pub(super) fn end(ctx: &ApplyCtx, here: &str, what: End) -> Response {
         link_href,
         link_label,
     };
-    render(ctx, status, &view)
+    let mut response = render(ctx, status, &view);
+    if what == End::Unavailable {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(crate::pages::views::RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
 
 /// What a processor refusal shows outside the forms that show it inline:
@@ -171,6 +185,10 @@ pub(super) fn refusal(ctx: &ApplyCtx, here: &str, e: ProcessorError) -> Response
         | ProcessorError::Expired
         | ProcessorError::AlreadyShown => go(ctx, "/apply/status"),
         ProcessorError::InvalidInput(_) => end(ctx, here, End::BadRequest),
+        other if other.code() == "unavailable" => {
+            tracing::warn!(error = %other, "application page: the service is unavailable");
+            end(ctx, here, End::Unavailable)
+        }
         other => {
             // The detail goes to the log only.
             tracing::error!(code = other.code(), error = %other, "application page failed");
