@@ -318,7 +318,62 @@ async fn audit_actions(
         .collect()
 }
 
+/// The queue reads every interview's uploads in one statement: each entry
+/// still gets exactly its own current ones (a retry's new uploads, not the
+/// retired ones), and an applicant still uploading is not in it.
+async fn the_queue_lists_each_interview_with_its_own_uploads(store: Arc<dyn Store>, db: TestDb) {
+    let (desk, _media) = desk_with_media(store, &db).await;
+    let p = &desk.processor;
+    let li = agent("li");
+    let first = first_card(&desk, 730).await;
+    upload_all(&desk, &first).await;
+    let uploading = first_card(&desk, 731).await;
+    p.upload_interview_media(
+        &uploading.session,
+        MediaKind::Selfie,
+        &fixture("image_64.jpg"),
+        ADDRESS,
+    )
+    .await
+    .expect("one upload");
+    let retried = first_card(&desk, 732).await;
+    upload_all(&desk, &retried).await;
+    p.claim_interview(&li, retried.application_id, CONSOLE)
+        .await
+        .expect("claim");
+    let reasons: BTreeSet<_> = [VerdictReason::PhotoUnreadable].into();
+    p.decide_interview(
+        &li,
+        retried.application_id,
+        &Verdict::Retry { reasons },
+        CONSOLE,
+    )
+    .await
+    .expect("retry");
+    desk.advance(chrono::Duration::minutes(1));
+    upload_all(&desk, &retried).await;
+
+    let queue = p.interview_queue(&li, 50, CONSOLE).await.expect("queue");
+    let ids: Vec<_> = queue.iter().map(|i| i.application_id).collect();
+    assert_eq!(ids, [first.application_id, retried.application_id]);
+    for interview in &queue {
+        assert_eq!(interview.media.len(), 4, "{:?}", interview.application_id);
+        assert!(
+            interview
+                .media
+                .iter()
+                .all(|m| m.application_id == interview.application_id)
+        );
+    }
+    let newest = queue[0].media.iter().map(|m| m.uploaded_at).max();
+    assert!(
+        queue[1].media.iter().all(|m| Some(m.uploaded_at) > newest),
+        "the retry's new uploads, not the retired ones"
+    );
+}
+
 on_both_databases! {
+    the_queue_lists_each_interview_with_its_own_uploads => sqlite_queue_uploads, postgres_queue_uploads;
     an_interview_passed_issues_a_first_card => sqlite_pass, postgres_pass;
     a_fail_or_a_retry_tells_the_applicant_why => sqlite_fail_retry, postgres_fail_retry;
     an_override_needs_another_supervisor => sqlite_override, postgres_override;

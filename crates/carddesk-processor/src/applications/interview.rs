@@ -82,12 +82,18 @@ impl Processor {
     pub(crate) async fn interview_reviews(&self, limit: u32) -> Result<Vec<InterviewReview>> {
         let now = self.now();
         let sla = self.config.applications.interview_sla;
-        let mut out = Vec::new();
-        for record in self.store.interview_queue(limit).await? {
-            let media = self.store.application_media(record.application.id).await?;
-            out.push(review_of(record, media, now, sla));
+        let queue = self.store.interview_queue(limit).await?;
+        let mut media: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+        for upload in self.store.interview_queue_media(limit).await? {
+            media.entry(upload.application_id).or_default().push(upload);
         }
-        Ok(out)
+        Ok(queue
+            .into_iter()
+            .map(|record| {
+                let uploads = media.remove(&record.application.id).unwrap_or_default();
+                review_of(record, uploads, now, sla)
+            })
+            .collect())
     }
 
     /// One interview as the queue shows it, or `None` once it left the

@@ -45,6 +45,12 @@ pub trait ApplicationStore {
     ) -> Result<Option<VirtualCardRecord>>;
     /// An application's current uploads, by kind.
     async fn application_media(&self, application: ApplicationId) -> Result<Vec<MediaRecord>>;
+    /// The current uploads of the applications [`interview_queue`]
+    /// (same `limit`) lists, by application then kind: one statement for
+    /// the whole queue.
+    ///
+    /// [`interview_queue`]: ApplicationStore::interview_queue
+    async fn interview_queue_media(&self, limit: u32) -> Result<Vec<MediaRecord>>;
     /// A card's transaction password hash (the two-card route checks it).
     async fn card_password_hash(&self, card: CardId) -> Result<Option<String>>;
     /// Open applications whose time ran out by `now`, oldest first.

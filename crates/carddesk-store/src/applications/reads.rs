@@ -121,6 +121,24 @@ macro_rules! application_reads {
                     )
                 }
 
+                async fn interview_queue_media(&self, limit: u32) -> Result<Vec<MediaRecord>> {
+                    convert(
+                        sqlx::query_as::<$db, MediaRow>(
+                            "SELECT id, application_id, kind, container, bytes, sha256, width, \
+                             height, duration_ms, uploaded_at FROM application_media \
+                             WHERE current AND application_id IN ( \
+                                 SELECT id FROM applications \
+                                 WHERE state = 'routed' AND route = 'video_interview' \
+                                 AND interview_step IN ('queued', 'claimed', 'awaiting_override') \
+                                 ORDER BY queued_since, id LIMIT $1) \
+                             ORDER BY application_id, kind",
+                        )
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await?,
+                    )
+                }
+
                 async fn card_password_hash(&self, card: CardId) -> Result<Option<String>> {
                     Ok(sqlx::query_scalar::<$db, String>(
                         "SELECT password_hash FROM cards WHERE id = $1",
