@@ -173,6 +173,9 @@ fn test() -> Result<()> {
     // some input is caught here, not only in the long runs.
     fuzz_parsers::run_all(10)?;
 
+    section("the OpenAPI document, fuzzed briefly (schemathesis)");
+    fuzz::short_run()?;
+
     section("documentation");
     run(Command::new(setup::cargo())
         .args(["doc", "--workspace", "--no-deps", "--exclude", "xtask"])

@@ -283,6 +283,11 @@ async fn malformed_input_at_every_edge(app: &TestApp) {
     upload(app, &token, "id_front", fixture("not_an_image.jpg"))
         .await
         .error(422, "invalid_upload");
+    // An unknown kind is refused in the common shape (the document says
+    // every 4xx is {code, message}), not as axum's plain text.
+    upload(app, &token, "passport", fixture("image_64.png"))
+        .await
+        .error(400, "invalid_input");
     assert_eq!(app.raw.snapshot_but_audit().await, before, "nothing stored");
     app.get("/api/applicant/application", Some("not-a-session"))
         .await

@@ -123,6 +123,20 @@ fn enums_and_bounds_are_stated() {
             );
         }
     }
+    // A verdict's shape: a pass without reasons, a fail or a retry with at
+    // least one reason and no checklist.
+    let shapes = &schemas["VerdictRequest"]["allOf"][1]["anyOf"];
+    assert_eq!(
+        shapes[0]["properties"]["verdict"]["enum"],
+        serde_json::json!(["pass"])
+    );
+    assert_eq!(shapes[0]["properties"]["reasons"]["maxItems"], 0);
+    assert_eq!(
+        shapes[1]["properties"]["verdict"]["enum"],
+        serde_json::json!(["fail", "retry"])
+    );
+    assert_eq!(shapes[1]["properties"]["reasons"]["minItems"], 1);
+    assert_eq!(shapes[1]["properties"]["checklist"]["maxItems"], 0);
     // An application without both consents is refused: the document says
     // so, so a generated client cannot send one.
     for consent in ["consent_terms", "consent_recording"] {

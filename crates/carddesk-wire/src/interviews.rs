@@ -144,17 +144,94 @@ pub enum VerdictKind {
 }
 
 /// The reviewer's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerdictRequest {
     /// The decision.
     pub verdict: VerdictKind,
-    /// The checklist items confirmed (for a pass).
-    #[schema(max_items = 5)]
+    /// The checklist items confirmed (for a pass), at most 5.
     pub checklist: Vec<ChecklistItem>,
-    /// Why (at least one for a fail or a retry).
-    #[schema(max_items = 7)]
+    /// Why (at least one for a fail or a retry), at most 7.
     pub reasons: Vec<VerdictReason>,
+}
+
+/// The schema says what the fields' types cannot: a pass carries no
+/// reasons, a fail or a retry no checklist and at least one reason (an
+/// allOf of the object and an anyOf of the two shapes), so a generated
+/// client sends only verdicts the desk accepts.
+impl utoipa::PartialSchema for VerdictRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayBuilder, ObjectBuilder, Type,
+        };
+        use utoipa::openapi::{Ref, RefOr};
+        let list = |item: &str, description: &str, max: usize| {
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name(item))
+                .max_items(Some(max))
+                .description(Some(description))
+        };
+        let verdicts = |names: &[&str]| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names.iter().map(|n| (*n).to_owned())))
+        };
+        let count = |min: usize, max: usize| {
+            ArrayBuilder::new()
+                .min_items(Some(min))
+                .max_items(Some(max))
+        };
+        let shape = AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .property("verdict", verdicts(&["pass"]))
+                    .property("reasons", count(0, 0)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .property("verdict", verdicts(&["fail", "retry"]))
+                    .property("checklist", count(0, 0))
+                    .property("reasons", count(1, 7)),
+            );
+        RefOr::T(
+            AllOfBuilder::new()
+                .description(Some(
+                    "The reviewer's verdict: a pass with the checklist items confirmed and no reasons, or a fail or a retry with at least one reason and no checklist.",
+                ))
+                .item(
+                    ObjectBuilder::new()
+                        .property("verdict", Ref::from_schema_name("VerdictKind"))
+                        .required("verdict")
+                        .property(
+                            "checklist",
+                            list("ChecklistItem", "The checklist items confirmed (for a pass).", 5),
+                        )
+                        .required("checklist")
+                        .property(
+                            "reasons",
+                            list("VerdictReason", "Why (at least one for a fail or a retry).", 7),
+                        )
+                        .required("reasons")
+                        .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+                )
+                .item(shape)
+                .into(),
+        )
+    }
+}
+
+impl utoipa::ToSchema for VerdictRequest {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("VerdictKind".to_owned(), VerdictKind::schema()));
+        schemas.push(("ChecklistItem".to_owned(), ChecklistItem::schema()));
+        schemas.push(("VerdictReason".to_owned(), VerdictReason::schema()));
+    }
 }
 
 /// A card issued virtually, as the desk shows it.

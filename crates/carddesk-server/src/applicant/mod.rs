@@ -183,10 +183,15 @@ async fn enter_code(
 async fn upload(
     State(s): State<AppState>,
     Origin(origin): Origin,
-    Path(kind): Path<carddesk_wire::UploadKind>,
+    kind: Result<Path<carddesk_wire::UploadKind>, axum::extract::rejection::PathRejection>,
     CustomerToken(token): CustomerToken,
     bytes: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    // An unknown kind is refused in the common shape, not axum's text.
+    let Ok(Path(kind)) = kind else {
+        return ApiError::invalid("the upload's kind is id_front, id_back, selfie or video")
+            .into_response();
+    };
     let Ok(bytes) = bytes else {
         return ApiError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
