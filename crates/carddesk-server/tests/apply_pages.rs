@@ -395,6 +395,23 @@ async fn the_two_card_route_issues_a_card_shown_once(site: &Site) {
     assert_eq!(proven.header("location"), "/apply/code");
     let (to, _) = site.last_text().await;
     assert_eq!(to, person.phone, "the phone on file for the card");
+    // The page says where the code went, masked: the last four of the
+    // phone on file, never the whole number.
+    let sent = phone.get("/apply/code").await;
+    let last_four = &person.phone[person.phone.len() - 4..];
+    let line = sent
+        .body
+        .lines()
+        .find(|l| l.contains("data-testid=\"code-sent-to\""))
+        .unwrap_or_else(|| panic!("no 'sent to' line: {}", sent.body));
+    assert!(
+        line.contains("Sent to:") && line.contains(last_four),
+        "{line}"
+    );
+    assert!(
+        !sent.body.contains(&person.phone),
+        "the whole number is not shown"
+    );
 
     // A code that ran out sends the applicant back to the card, at no cost.
     site.clock.advance(Duration::minutes(11));

@@ -135,6 +135,9 @@ pub struct ApplicationStatus {
     pub revealed: bool,
     /// The interview's uploads still missing (all four until the first).
     pub missing_uploads: Vec<carddesk_store::MediaKind>,
+    /// While the two-card route waits for its code: the phone on file it
+    /// went to, masked (what the applicant may be told).
+    pub code_sent_to: Option<String>,
 }
 
 pub(crate) fn application_object(id: ApplicationId) -> String {
@@ -200,13 +203,34 @@ impl Processor {
             .map(|m| m.kind)
             .collect();
         let missing_uploads = carddesk_store::MediaKind::missing_from(&present);
+        let code_sent_to = match record.application.two_card {
+            carddesk_domain::application::TwoCardStep::AwaitingCode { card, .. } => {
+                self.phone_on_file(card).await?
+            }
+            carddesk_domain::application::TwoCardStep::AwaitingCard => None,
+        };
         Ok(ApplicationStatus {
             missing_uploads,
+            code_sent_to,
             verdict_reasons: record.verdict_reasons,
             revealed: card.as_ref().is_some_and(|c| c.1),
             card: card.map(|c| c.0),
             application: record.application,
         })
+    }
+}
+
+impl Processor {
+    /// The masked phone on file of the holder of `card`.
+    async fn phone_on_file(&self, card: carddesk_domain::card::CardId) -> Result<Option<String>> {
+        let Some(card) = self.store.card(card).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .customer(card.customer_id)
+            .await?
+            .map(|holder| holder.phone.masked()))
     }
 }
 

@@ -63,6 +63,8 @@ pub(super) struct CodeView {
     pub(super) alert: Option<Alert>,
     pub(super) attempts: String,
     pub(super) valid_until: String,
+    /// The phone on file the code went to, masked.
+    pub(super) sent_to: String,
 }
 
 fn card_view(
@@ -100,6 +102,7 @@ fn code_view(
         alert,
         attempts: attempts(s, ctx.lang, st),
         valid_until,
+        sent_to: st.code_sent_to.clone().unwrap_or_default(),
     };
     render(ctx, status, &view)
 }
