@@ -121,6 +121,7 @@ fn parse_fresh(extra: &[String]) -> Result<bool> {
 fn test() -> Result<()> {
     setup::system_packages(setup::TEST_PACKAGES)?;
     let database_url = setup::postgres()?;
+    setup::redis()?;
     setup::ui_packages()?;
     let tauri_driver = setup::tauri_driver()?;
 

@@ -125,11 +125,7 @@ pub fn system_packages(packages: &[&str]) -> Result<()> {
 }
 
 fn postgres_listening() -> bool {
-    TcpStream::connect_timeout(
-        &"127.0.0.1:5432".parse().expect("a socket address"),
-        Duration::from_secs(1),
-    )
-    .is_ok()
+    listening("127.0.0.1:5432")
 }
 
 /// Makes sure a PostgreSQL server listens on 127.0.0.1:5432 (installing and
@@ -165,6 +161,40 @@ pub fn postgres() -> Result<String> {
         "PostgreSQL is not listening on 127.0.0.1:5432. Install and start PostgreSQL 15 or newer \
          with trust (or set DATABASE_URL=postgres://user:password@host/db)"
     )
+}
+
+/// Makes sure a Redis listens on 127.0.0.1:6379 for the shared rate-limit
+/// tests (installing and starting Debian's when root), unless
+/// `CARDDESK_TEST_REDIS` names another.
+pub fn redis() -> Result<()> {
+    if std::env::var_os("CARDDESK_TEST_REDIS").is_some() || listening("127.0.0.1:6379") {
+        return Ok(());
+    }
+    if has_apt() && is_root() {
+        system_packages(&["redis-server"])?;
+        println!("==> starting Redis");
+        Command::new("redis-server")
+            .args(["--daemonize", "yes", "--save", "", "--bind", "127.0.0.1"])
+            .status()?;
+        for _ in 0..30 {
+            if listening("127.0.0.1:6379") {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+    bail!(
+        "Redis is not listening on 127.0.0.1:6379. Install and start Redis 6 or newer \
+         (or set CARDDESK_TEST_REDIS=redis://host:port/db)"
+    )
+}
+
+fn listening(addr: &str) -> bool {
+    TcpStream::connect_timeout(
+        &addr.parse().expect("a socket address"),
+        Duration::from_secs(1),
+    )
+    .is_ok()
 }
 
 /// Installs the UI's npm packages when node_modules is missing or older

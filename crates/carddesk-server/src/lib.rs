@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod overload;
 pub mod pages;
+mod redis_buckets;
 pub mod request_id;
 pub mod schedule;
 
@@ -55,6 +56,9 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<forwarded::TrustedProxies>,
     /// What `/metrics` reports (see [`metrics`]).
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Where the rate limits keep their buckets, when not where the store
+    /// says ([`limits::Buckets::for_store`]): Redis, when configured.
+    pub buckets: Option<limits::Buckets>,
 }
 
 impl AppState {
@@ -67,6 +71,15 @@ impl AppState {
             customer_limits: customer::CustomerLimits::default(),
             sign_in_limits: limits::SignInLimits::default(),
             trusted_proxies: std::sync::Arc::default(),
+            buckets: None,
+        }
+    }
+
+    /// The same, its rate limits' buckets in `buckets`.
+    pub fn with_buckets(self, buckets: limits::Buckets) -> Self {
+        Self {
+            buckets: Some(buckets),
+            ..self
         }
     }
 
@@ -126,7 +139,10 @@ fn app_with_events(state: AppState, log: std::sync::Arc<live::EventLog>, tls: bo
             .to_ascii_lowercase()
             .starts_with("https://");
     let work = state.limits;
-    let buckets = limits::Buckets::for_store(state.processor.store());
+    let buckets = state
+        .buckets
+        .clone()
+        .unwrap_or_else(|| limits::Buckets::for_store(state.processor.store()));
     // Everything but the health probes runs under the limits on work.
     let limited = Router::new()
         .nest(

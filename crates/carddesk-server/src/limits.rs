@@ -1,8 +1,10 @@
 //! Rate limits: a token bucket per key (a client address, a case). Where
-//! the database is shared by several server processes (PostgreSQL) the
-//! buckets live in it (`Store::take_rate_token`, one statement per
-//! token), so a limit holds however a balancer spreads the requests; with
-//! SQLite, one process, they live in memory.
+//! several server processes share the limits the buckets live where they
+//! all reach: in Redis when `redis_url` is set ([`RedisBuckets`], one
+//! script per token), else in the database when it is shared (PostgreSQL:
+//! `Store::take_rate_token`, one statement per token), so a limit holds
+//! however a balancer spreads the requests; with SQLite alone, one
+//! process, they live in memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use carddesk_store::Store;
 
 use crate::error::ApiError;
+pub use crate::redis_buckets::RedisBuckets;
 
 /// Where a limiter keeps its buckets.
 #[derive(Debug, Clone)]
@@ -23,6 +26,8 @@ pub enum Buckets {
     Memory,
     /// In the database every server process shares.
     Shared(Arc<dyn Store>),
+    /// In Redis, which every server process reaches.
+    Redis(RedisBuckets),
 }
 
 impl Buckets {
@@ -44,7 +49,7 @@ pub struct RateLimiter {
     name: &'static str,
     capacity: f64,
     per_second: f64,
-    shared: Option<Arc<dyn Store>>,
+    shared: Buckets,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
@@ -65,10 +70,7 @@ impl RateLimiter {
             name,
             capacity: f64::from(burst.max(1)),
             per_second: f64::from(per_minute.max(1)) / 60.0,
-            shared: match buckets {
-                Buckets::Memory => None,
-                Buckets::Shared(store) => Some(store.clone()),
-            },
+            shared: buckets.clone(),
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -77,20 +79,26 @@ impl RateLimiter {
     /// shared store fails, this process's own bucket decides: a limit kept
     /// per process is better than none, or than refusing everyone.
     pub async fn take(&self, key: &str) -> Result<(), Duration> {
-        if let Some(store) = &self.shared {
-            let name = format!("{}:{key}", self.name);
-            match store
+        let name = format!("{}:{key}", self.name);
+        let shared = match &self.shared {
+            Buckets::Memory => return self.take_at(key, Instant::now()),
+            Buckets::Shared(store) => store
                 .take_rate_token(&name, self.capacity, self.per_second, chrono::Utc::now())
                 .await
-            {
-                Ok(None) => return Ok(()),
-                Ok(Some(wait)) => return Err(wait),
-                Err(e) => {
-                    tracing::warn!(error = %e, "shared rate limit unavailable; limiting in this process")
-                }
+                .map_err(|e| e.to_string()),
+            Buckets::Redis(redis) => redis
+                .take(&name, self.capacity, self.per_second)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        match shared {
+            Ok(None) => Ok(()),
+            Ok(Some(wait)) => Err(wait),
+            Err(e) => {
+                tracing::warn!(error = %e, "shared rate limit unavailable; limiting in this process");
+                self.take_at(key, Instant::now())
             }
         }
-        self.take_at(key, Instant::now())
     }
 
     fn take_at(&self, key: &str, now: Instant) -> Result<(), Duration> {

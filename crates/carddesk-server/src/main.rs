@@ -37,6 +37,8 @@ struct Cli {
     command: Command,
 }
 
+// One value, parsed once at start: the size of `Serve`'s flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the agent and customer APIs.
@@ -89,6 +91,12 @@ enum Command {
         /// `CARDDESK_MEDIA_DIR` [default: `media` beside the key file].
         #[arg(long, value_name = "DIR")]
         media_dir: Option<PathBuf>,
+        /// A Redis to keep the rate limits' buckets in, shared by every
+        /// server process (`redis://` or `rediss://`); also
+        /// `CARDDESK_REDIS_URL` [default: the database when shared, else
+        /// memory].
+        #[arg(long, value_name = "URL")]
+        redis_url: Option<String>,
         /// An address of its own for Prometheus' `/metrics`; also
         /// `CARDDESK_METRICS_LISTEN` [default: the main address, loopback
         /// clients only].
@@ -156,6 +164,7 @@ impl Cli {
             trusted_proxies,
             audit_anchor_file,
             media_dir,
+            redis_url,
             metrics_listen,
             ..
         } = &self.command
@@ -173,6 +182,7 @@ impl Cli {
             out.trusted_proxies.clone_from(trusted_proxies);
             out.audit_anchor_file.clone_from(audit_anchor_file);
             out.media_dir.clone_from(media_dir);
+            out.redis_url = redis_url.clone().map(SecretString::from);
             out.metrics_listen.clone_from(metrics_listen);
         }
         out
@@ -306,6 +316,18 @@ async fn main() -> anyhow::Result<()> {
                 .with_limits(settings.limits.work())
                 .with_sign_in_limits(settings.limits.sign_in())
                 .with_customer_limits(settings.limits.customer());
+            let state = match &settings.redis_url {
+                Some(url) => {
+                    let redis = carddesk_server::limits::RedisBuckets::connect(
+                        secrecy::ExposeSecret::expose_secret(url),
+                    )
+                    .await
+                    .context("connect to the Redis named by redis_url")?;
+                    tracing::info!("rate limits kept in Redis");
+                    state.with_buckets(carddesk_server::limits::Buckets::Redis(redis))
+                }
+                None => state,
+            };
             if let Some(addr) = settings.metrics_listen {
                 let listener = tokio::net::TcpListener::bind(addr)
                     .await

@@ -260,6 +260,27 @@ fn debug_never_prints_a_secret() {
 }
 
 #[test]
+fn a_redis_url_is_checked_and_never_printed() {
+    let env = Env::default().with(
+        "CARDDESK_REDIS_URL",
+        &format!("redis://:{DB_PASSWORD}@cache:6379/0"),
+    );
+    let config = load(None, &env, &Overrides::default()).expect("valid");
+    assert!(config.redis_url.is_some());
+    assert_no_secret(&format!("{config:#?}"));
+    let env = Env::default().with(
+        "CARDDESK_REDIS_URL",
+        &format!("http://:{DB_PASSWORD}@cache"),
+    );
+    let all = problems(load(None, &env, &Overrides::default())).join("\n");
+    assert!(
+        all.contains("redis_url") && all.contains("redis://"),
+        "{all}"
+    );
+    assert_no_secret(&all);
+}
+
+#[test]
 fn a_gateway_needs_both_its_url_and_its_secret() {
     let env = Env::default().with("CARDDESK_SMS_GATEWAY_URL", "https://sms.internal/send");
     let refused = problems(load(None, &env, &Overrides::default()));

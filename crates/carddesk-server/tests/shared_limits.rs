@@ -43,20 +43,6 @@ async fn server(
     .await
 }
 
-/// Opens an unknown code through `url` as the proxy would forward it for
-/// `customer`; the status.
-async fn open(client: &reqwest::Client, url: &str, customer: &str) -> u16 {
-    client
-        .post(format!("{url}/api/customer/unfreeze-requests"))
-        .header("x-forwarded-for", customer)
-        .json(&json!({ "code": "ZZZZZ-ZZZZZ" }))
-        .send()
-        .await
-        .expect("send")
-        .status()
-        .as_u16()
-}
-
 #[sqlx::test(migrations = false)]
 async fn one_limit_over_two_servers_behind_a_proxy(pool: PgPool) {
     let keys = Arc::new(Keyring::generate());
@@ -68,16 +54,20 @@ async fn one_limit_over_two_servers_behind_a_proxy(pool: PgPool) {
     let customer = "198.51.100.7";
     for i in 0..BURST {
         let url = if i % 2 == 0 { &a } else { &b };
-        assert_eq!(open(&client, url, customer).await, 404, "request {i}");
+        assert_eq!(
+            common::open_forwarded(&client, url, customer).await,
+            404,
+            "request {i}"
+        );
     }
-    assert_eq!(open(&client, &a, customer).await, 429);
-    assert_eq!(open(&client, &b, customer).await, 429);
+    assert_eq!(common::open_forwarded(&client, &a, customer).await, 429);
+    assert_eq!(common::open_forwarded(&client, &b, customer).await, 429);
     // Racing requests from one address past the burst: still one bucket.
     let racing = "198.51.100.8";
     let tries = (0..BURST * 3).map(|i| {
         let url = if i % 2 == 0 { a.clone() } else { b.clone() };
         let client = client.clone();
-        async move { open(&client, &url, racing).await }
+        async move { common::open_forwarded(&client, &url, racing).await }
     });
     let statuses = futures::future::join_all(tries).await;
     let through = statuses.iter().filter(|s| **s == 404).count();
@@ -86,9 +76,12 @@ async fn one_limit_over_two_servers_behind_a_proxy(pool: PgPool) {
 
     // Another customer behind the same proxy has a bucket of their own,
     // and a header's forged left part does not buy one.
-    assert_eq!(open(&client, &b, "203.0.113.5").await, 404);
     assert_eq!(
-        open(&client, &a, &format!("192.0.2.1, {customer}")).await,
+        common::open_forwarded(&client, &b, "203.0.113.5").await,
+        404
+    );
+    assert_eq!(
+        common::open_forwarded(&client, &a, &format!("192.0.2.1, {customer}")).await,
         429,
         "the nearest hop the proxy saw is the client"
     );
@@ -129,9 +122,15 @@ async fn without_a_trusted_proxy_the_header_is_ignored(pool: PgPool) {
     let client = reqwest::Client::new();
     // Each request claims another address; all count against the peer's.
     for i in 0..BURST {
-        assert_eq!(open(&client, &a, &format!("198.51.100.{i}")).await, 404);
+        assert_eq!(
+            common::open_forwarded(&client, &a, &format!("198.51.100.{i}")).await,
+            404
+        );
     }
-    assert_eq!(open(&client, &a, "198.51.100.200").await, 429);
+    assert_eq!(
+        common::open_forwarded(&client, &a, "198.51.100.200").await,
+        429
+    );
 }
 
 /// Guesses sprayed over many user IDs from one address, spread over both

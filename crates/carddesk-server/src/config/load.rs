@@ -157,6 +157,15 @@ impl ServerConfig {
         {
             problems.push(format!("{}: is empty", at("key_file")));
         }
+        if let Some(url) = &self.redis_url {
+            let scheme = url::Url::parse(url.expose_secret()).map(|u| u.scheme().to_owned());
+            if !matches!(scheme.as_deref(), Ok("redis" | "rediss")) {
+                problems.push(format!(
+                    "{}: must be a redis:// or rediss:// URL",
+                    at("redis_url")
+                ));
+            }
+        }
         if let Err(why) = check_http_url(&self.public_url) {
             problems.push(format!("{}: {why}", at("public_url")));
         }

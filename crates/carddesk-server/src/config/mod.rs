@@ -88,7 +88,7 @@ const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Set
 }
 
 /// Every setting, with its environment variable and flag.
-pub const SETTINGS: [Setting; 24] = [
+pub const SETTINGS: [Setting; 25] = [
     setting("database_url", "DATABASE_URL", "--database-url"),
     setting("key_file", "CARDDESK_KEY_FILE", "--key-file"),
     setting("listen", "CARDDESK_LISTEN", "--listen"),
@@ -131,6 +131,7 @@ pub const SETTINGS: [Setting; 24] = [
         "--audit-anchor-file",
     ),
     setting("media_dir", "CARDDESK_MEDIA_DIR", "--media-dir"),
+    secret("redis_url", "CARDDESK_REDIS_URL", "--redis-url"),
     setting(
         "metrics_listen",
         "CARDDESK_METRICS_LISTEN",
@@ -221,6 +222,12 @@ pub struct ServerConfig {
     /// file.
     #[serde(default)]
     pub media_dir: Option<PathBuf>,
+    /// A Redis (`redis://` or `rediss://`) to keep the rate limits' buckets
+    /// in, shared by every server process; unset, they are kept in the
+    /// database when it is shared (PostgreSQL), else in memory. May hold a
+    /// password, so it is a secret.
+    #[serde(default)]
+    pub redis_url: Option<SecretString>,
     /// An address of its own for Prometheus' `/metrics` (an operations
     /// network). Unset, `/metrics` answers on the main address to loopback
     /// clients only.

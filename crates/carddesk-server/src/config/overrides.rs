@@ -37,6 +37,8 @@ pub struct Overrides {
     pub audit_anchor_file: Option<PathBuf>,
     /// `--media-dir`.
     pub media_dir: Option<PathBuf>,
+    /// `--redis-url`.
+    pub redis_url: Option<SecretString>,
     /// `--metrics-listen`.
     pub metrics_listen: Option<String>,
 }
@@ -64,6 +66,7 @@ impl Overrides {
             ("trusted_proxies", self.trusted_proxies.clone()),
             ("audit_anchor_file", path(&self.audit_anchor_file)),
             ("media_dir", path(&self.media_dir)),
+            ("redis_url", secret(&self.redis_url)),
             ("metrics_listen", self.metrics_listen.clone()),
         ]
         .into_iter()

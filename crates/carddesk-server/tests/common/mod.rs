@@ -828,3 +828,17 @@ impl Drop for Running {
         self.0.abort();
     }
 }
+
+/// Opens an unknown code through `url` as a trusted proxy would forward it
+/// for `customer`; the status (404 when the limits let it through).
+pub async fn open_forwarded(client: &reqwest::Client, url: &str, customer: &str) -> u16 {
+    client
+        .post(format!("{url}/api/customer/unfreeze-requests"))
+        .header("x-forwarded-for", customer)
+        .json(&serde_json::json!({ "code": "ZZZZZ-ZZZZZ" }))
+        .send()
+        .await
+        .expect("send")
+        .status()
+        .as_u16()
+}
