@@ -24,7 +24,9 @@
 //!   `CARDDESK_E2E_RECORD=1` its photograph of the review panel becomes
 //!   `docs/screenshots/interview-review.png`.
 //! - `every_screen_is_accessible_in_both_languages`: axe-core on every screen
-//!   of both windows in English and Chinese, with a photograph of each.
+//!   of both windows in English and Chinese (the interview queue and a
+//!   review with the face model's advice among them), with a photograph of
+//!   each.
 //!
 //! Each console runs on a fresh home of its own under
 //! `target/tmp/console_e2e/<test>/` (its XDG data and config folders), where
@@ -202,6 +204,7 @@ async fn every_screen_is_accessible_in_both_languages() {
                 tour::sign_in_screen(&client, &photos, language).await;
                 agent::sign_in_demo(&client, "agent.li", "李娜").await;
                 tour::desk_and_phone(&client, &windows, &caller, &photos, language).await;
+                interview::screens(&client, &photos, language).await;
                 page::click(&client, "[data-testid=sign-out]").await;
             }
             console::publish_photos(&home, &["en", "zh-CN"]);

@@ -73,6 +73,37 @@ async fn review_of(client: &Client, name: &str) {
     .await;
 }
 
+/// The queue and one review, checked and photographed in `language`
+/// (the tour): claims the first applicant's interview, or goes back to its
+/// review when this agent claimed it in an earlier language.
+pub async fn screens(client: &Client, photos: &Photos, language: &str) {
+    open_queue(client).await;
+    click(client, &row(PASSED)).await;
+    wait_for(client, "[data-testid=interview-detail-name]", SCREEN_CHANGE).await;
+    axe::check(client, &format!("the interview queue ({language})")).await;
+    photos.take(client, "interviews").await;
+    let claim = client
+        .find(fantoccini::Locator::Css("[data-testid=interview-claim]"))
+        .await
+        .is_ok();
+    click(
+        client,
+        if claim {
+            "[data-testid=interview-claim]"
+        } else {
+            "[data-testid=interview-continue]"
+        },
+    )
+    .await;
+    review_of(client, PASSED).await;
+    media_loaded(client).await;
+    face_advice_given(client).await;
+    axe::check(client, &format!("the interview review ({language})")).await;
+    photos.take(client, "interview-review").await;
+    click(client, "[data-testid=nav-desk]").await;
+    wait_for(client, "[data-testid=search-input]", SCREEN_CHANGE).await;
+}
+
 /// Waits until the three photos are decoded and the video's metadata read.
 async fn media_loaded(client: &Client) {
     wait_until(
@@ -96,7 +127,7 @@ async fn media_loaded(client: &Client) {
 /// Waits for the face model's advice: its worker started in WebKitGTK,
 /// fetched its weights from the console's assets under the CSP, decoded the
 /// ID front and the selfie and ran the nets (no backend failure, no hang).
-async fn face_advice_given(client: &Client) {
+pub async fn face_advice_given(client: &Client) {
     wait_until(
         client,
         "the face model advises on the ID front and the selfie",
