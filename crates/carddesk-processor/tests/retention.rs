@@ -1,8 +1,9 @@
 //! How long interview uploads are kept (issue 8): an application that
-//! ended without a card keeps them 30 days, an issued card 5 years; then
-//! the rows go (audited) and a sealed file goes once no row of any
-//! application names its content. Files no row names are swept after an
-//! hour; past days' submission counters are forgotten. On both databases.
+//! ended without a card keeps them 30 days; then the rows go (audited) and
+//! a sealed file goes once no row of any application names its content
+//! and it was not written in the last hour. An issued card's uploads (its
+//! identification record) are kept; files no row names are left alone;
+//! past days' submission counters are forgotten. On both databases.
 
 mod applicant;
 mod common;
@@ -13,7 +14,7 @@ use std::time::{Duration as StdDuration, SystemTime};
 
 use applicant::*;
 use carddesk_domain::application::{ApplicationId, Verdict};
-use carddesk_processor::applications::{ORPHAN_GRACE, RetentionReport};
+use carddesk_processor::applications::{RECENT, RetentionReport};
 use carddesk_store::{MediaKind, Store};
 use chrono::Duration;
 use common::*;
@@ -27,12 +28,21 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// A file as a crash could leave it, last written `ago`.
+/// A file as a crash, or another installation sharing the directory,
+/// could leave it, last written `ago`.
 fn stray(dir: &Path, name: &str, ago: StdDuration) -> PathBuf {
     let path = dir.join(name);
-    let file = std::fs::File::create(&path).expect("stray file");
-    file.set_modified(SystemTime::now() - ago).expect("mtime");
+    std::fs::File::create(&path).expect("stray file");
+    written_ago(&path, ago);
     path
+}
+
+fn written_ago(path: &Path, ago: StdDuration) {
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    file.set_modified(SystemTime::now() - ago).expect("mtime");
 }
 
 async fn uploads_of(desk: &Desk, id: ApplicationId) -> usize {
@@ -81,26 +91,13 @@ async fn uploads_are_kept_while_they_must_be_then_forgotten(store: Arc<dyn Store
     upload_all(&desk, &expiring).await;
     let shared = files_in(dir);
     assert_eq!(shared.len(), 3, "jpeg, png and webm, once each");
-    let old_stray = stray(dir, "0badc0de.sealed", ORPHAN_GRACE * 2);
-    let old_part = stray(dir, "0badc0de.sealed.42.part", ORPHAN_GRACE * 2);
-    let fresh_stray = stray(dir, "f7e5h.sealed", StdDuration::from_secs(5));
+    let other = stray(dir, "0badc0de.sealed", RECENT * 24);
 
-    // Within a day nothing ended long enough ago; the strays old enough go.
+    // Within a day nothing ended long enough ago; a file no row names (a
+    // stray, or another installation's) is left alone.
     let report = p.forget_past_retention().await.expect("forget");
-    assert_eq!(
-        report,
-        RetentionReport {
-            applications: 0,
-            uploads: 0,
-            files: 2,
-            counters: 0
-        }
-    );
-    assert!(!old_stray.exists() && !old_part.exists());
-    assert!(
-        fresh_stray.exists(),
-        "a file this fresh may be an upload whose row is not in yet"
-    );
+    assert_eq!(report, RetentionReport::default());
+    assert!(other.exists());
 
     // 31 days on: the withdrawn one's rows go, audited; its files stay,
     // named by the issued and the (now expired) application's rows. The
@@ -143,31 +140,49 @@ async fn uploads_are_kept_while_they_must_be_then_forgotten(store: Arc<dyn Store
         "the withdrawn one's is not"
     );
 
-    // 31 more: the expired one's go too; the issued card's keep the files.
+    // A third applicant uploads one file of the same content just now,
+    // and gives up: when their application's uploads go, the file another
+    // upload wrote within the hour is kept.
+    let recent = first_card(&desk, 723).await;
+    p.upload_interview_media(
+        &recent.session,
+        MediaKind::Selfie,
+        &fixture("image_64.jpg"),
+        ADDRESS,
+    )
+    .await
+    .expect("upload");
+    p.withdraw_application(&recent.session, ADDRESS)
+        .await
+        .expect("withdraw");
+
+    // 31 more: the expired one's and the third's go; the files stay: the
+    // issued card's rows name them, and one was written within the hour.
     desk.advance(Duration::days(31));
     let report = p.forget_past_retention().await.expect("forget");
     assert_eq!(
         (report.applications, report.uploads, report.files),
-        (1, 4, 0)
+        (2, 5, 0)
     );
     assert_eq!(
         files_in(dir).len(),
         4,
-        "the three shared files and the fresh stray"
+        "the three shared files and the other one"
     );
 
-    // Five years after issuing, the card's record goes, and with it the
-    // last row naming the files: they go.
-    desk.advance(Duration::days(5 * 365));
+    // Years on, the issued card's record is still kept, with its files.
+    desk.advance(Duration::days(10 * 365));
+    for file in files_in(dir) {
+        written_ago(&file, RECENT * 2);
+    }
     let report = p.forget_past_retention().await.expect("forget");
-    assert_eq!(
-        (report.applications, report.uploads, report.files),
-        (1, 4, 3)
-    );
-    assert_eq!(files_in(dir), vec![fresh_stray]);
-    assert_eq!(
-        forgotten_entries(&desk, issued.application_id).await.len(),
-        1
+    assert_eq!(report.applications, 0);
+    assert_eq!(uploads_of(&desk, issued.application_id).await, 4);
+    assert_eq!(files_in(dir).len(), 4);
+    assert!(
+        forgotten_entries(&desk, issued.application_id)
+            .await
+            .is_empty()
     );
     assert!(
         p.store().verify_audit_chain().await.is_ok(),
@@ -175,6 +190,46 @@ async fn uploads_are_kept_while_they_must_be_then_forgotten(store: Arc<dyn Store
     );
 }
 
+/// When the last row naming a content goes, its file goes, unless it was
+/// written within the hour.
+async fn a_file_goes_with_the_last_row_naming_it(store: Arc<dyn Store>, db: TestDb) {
+    let (desk, media) = desk_with_media(store, &db).await;
+    let p = &desk.processor;
+    let dir = media.path();
+    let alone = first_card(&desk, 740).await;
+    upload_all(&desk, &alone).await;
+    p.withdraw_application(&alone.session, ADDRESS)
+        .await
+        .expect("withdraw");
+    for file in files_in(dir) {
+        written_ago(&file, RECENT * 2);
+    }
+    desk.advance(Duration::days(31));
+    let report = p.forget_past_retention().await.expect("forget");
+    assert_eq!(
+        (report.applications, report.uploads, report.files),
+        (1, 4, 3)
+    );
+    assert!(files_in(dir).is_empty());
+
+    // The same content uploaded again just now (its files written within
+    // the hour, as by an upload not yet committed): its rows go, the files
+    // stay.
+    let again = first_card(&desk, 741).await;
+    upload_all(&desk, &again).await;
+    p.withdraw_application(&again.session, ADDRESS)
+        .await
+        .expect("withdraw");
+    desk.advance(Duration::days(31));
+    let report = p.forget_past_retention().await.expect("forget");
+    assert_eq!(
+        (report.applications, report.uploads, report.files),
+        (1, 4, 0)
+    );
+    assert_eq!(files_in(dir).len(), 3);
+}
+
 on_both_databases! {
     uploads_are_kept_while_they_must_be_then_forgotten => sqlite_retention, postgres_retention;
+    a_file_goes_with_the_last_row_naming_it => sqlite_last_row, postgres_last_row;
 }

@@ -92,9 +92,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         media_dir: Option<PathBuf>,
         /// A Redis to keep the rate limits' buckets in, shared by every
-        /// server process (`redis://` or `rediss://`); also
-        /// `CARDDESK_REDIS_URL` [default: the database when shared, else
-        /// memory].
+        /// server process (`redis://`); prefer `CARDDESK_REDIS_URL` (a
+        /// password on the command line is visible to others) [default:
+        /// the database when shared, else memory].
         #[arg(long, value_name = "URL")]
         redis_url: Option<String>,
         /// An address of its own for Prometheus' `/metrics`; also

@@ -39,6 +39,9 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / per_ms) + 1000)
 return wait
 ";
 
+/// How long a request waits for Redis before its own process decides.
+const ANSWER_WITHIN: Duration = Duration::from_millis(200);
+
 /// Where every key this server writes begins.
 const PREFIX: &str = "carddesk:rate:";
 
@@ -58,8 +61,8 @@ impl std::fmt::Debug for RedisBuckets {
 }
 
 impl RedisBuckets {
-    /// Connects to `url` (`redis://` or `rediss://`); an unreachable Redis
-    /// is an error here, at start, not a silent fallback.
+    /// Connects to `url` (`redis://`); an unreachable Redis is an error
+    /// here, at start, not a silent fallback.
     pub async fn connect(url: &str) -> redis::RedisResult<Self> {
         let client = redis::Client::open(url)?;
         let connection = ConnectionManager::new(client).await?;
@@ -78,13 +81,16 @@ impl RedisBuckets {
         per_second: f64,
     ) -> redis::RedisResult<Option<Duration>> {
         let mut connection = self.connection.clone();
-        let wait_ms: u64 = self
-            .script
-            .key(format!("{PREFIX}{name}"))
-            .arg(capacity)
-            .arg(per_second / 1000.0)
-            .invoke_async(&mut connection)
-            .await?;
+        let mut invocation = self.script.key(format!("{PREFIX}{name}"));
+        invocation.arg(capacity).arg(per_second / 1000.0);
+        // A Redis that is reconnecting must not hold every limited request
+        // up: past this, the process's own bucket decides.
+        let wait_ms: u64 = tokio::time::timeout(
+            ANSWER_WITHIN,
+            invocation.invoke_async::<u64>(&mut connection),
+        )
+        .await
+        .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "no answer in time")))??;
         Ok((wait_ms > 0).then(|| Duration::from_millis(wait_ms)))
     }
 }

@@ -94,16 +94,18 @@ fn how_long_uploads_are_kept_is_a_setting_with_the_processors_defaults() {
         .limits
         .retention(media.clone());
     assert_eq!(unset.keep_closed_for, chrono::Duration::days(30));
-    assert_eq!(unset.keep_issued_for, chrono::Duration::days(5 * 365));
     let set = load(
-        "[limits]\nuploads_kept_closed_days = 7\n",
-        &[("CARDDESK_LIMITS_UPLOADS_KEPT_ISSUED_DAYS", "3650")],
+        "[limits]\nuploads_kept_closed_days = 60\n",
+        &[("CARDDESK_LIMITS_UPLOADS_KEPT_CLOSED_DAYS", "7")],
     )
     .expect("loads")
     .limits
     .retention(media.clone());
-    assert_eq!(set.keep_closed_for, chrono::Duration::days(7));
-    assert_eq!(set.keep_issued_for, chrono::Duration::days(3650));
+    assert_eq!(
+        set.keep_closed_for,
+        chrono::Duration::days(7),
+        "the environment over the file"
+    );
     assert_eq!(
         set.dir, media.dir,
         "the directory is not the limits' business"

@@ -21,12 +21,11 @@ pub struct MediaSettings {
     /// Size, pixel and duration limits.
     pub limits: MediaLimits,
     /// How long the uploads of an application that ended without a card
-    /// (rejected, expired, withdrawn) are kept after it ended.
+    /// (rejected, expired, withdrawn) are kept after it ended. Those behind
+    /// an issued card are kept (see [`Processor::forget_past_retention`]).
+    ///
+    /// [`Processor::forget_past_retention`]: crate::Processor::forget_past_retention
     pub keep_closed_for: chrono::Duration,
-    /// How long the uploads behind an issued card are kept after issuing:
-    /// they are the card's customer-identification record, which the
-    /// anti-money-laundering rules keep for five years.
-    pub keep_issued_for: chrono::Duration,
 }
 
 impl Default for MediaSettings {
@@ -35,7 +34,6 @@ impl Default for MediaSettings {
             dir: std::env::temp_dir().join("carddesk-media"),
             limits: MediaLimits::default(),
             keep_closed_for: chrono::Duration::days(30),
-            keep_issued_for: chrono::Duration::days(5 * 365),
         }
     }
 }
@@ -83,34 +81,6 @@ pub(super) async fn load(
         return Err(ProcessorError::Sealed);
     }
     Ok(bytes)
-}
-
-/// The sealed files and unfinished writes in the directory, each with when
-/// it was last written (a directory not made yet holds none).
-pub(super) async fn listing(dir: &Path) -> Result<Vec<(PathBuf, std::time::SystemTime)>> {
-    let io = |e: std::io::Error| ProcessorError::Config(format!("media directory: {}", e.kind()));
-    let mut entries = match tokio::fs::read_dir(dir).await {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io(e)),
-    };
-    let mut files = Vec::new();
-    while let Some(entry) = entries.next_entry().await.map_err(io)? {
-        let path = entry.path();
-        let ours = path
-            .to_str()
-            .is_some_and(|p| p.ends_with(".sealed") || p.ends_with(".part"));
-        // Another server sweeping the same directory may remove it meanwhile.
-        let meta = match entry.metadata().await {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(io(e)),
-        };
-        if ours && meta.is_file() {
-            files.push((path, meta.modified().map_err(io)?));
-        }
-    }
-    Ok(files)
 }
 
 /// Removes a file unless it was written at or after `unless_since` (an

@@ -39,7 +39,7 @@ pub use interview::{InterviewReview, MediaView};
 pub use issuing::{IssuedCard, RevealedCard, serial_permutation};
 pub use media::MediaSettings;
 pub use messages::reason_text;
-pub use retention::{ORPHAN_GRACE, RetentionReport};
+pub use retention::{RECENT, RetentionReport};
 pub use two_card::CodeSent;
 
 use crate::delivery::DeliveryError;

@@ -1,7 +1,13 @@
-//! What is forgotten once it need not be kept: an ended application's
-//! uploads (its rows, then its sealed files), sealed files no row names
-//! (a crash between the two, an upload whose row never committed), and the
-//! daily submission counters of past days.
+//! What is forgotten once it need not be kept: the uploads of an
+//! application that ended without a card (its rows, then its sealed files),
+//! and the daily submission counters of past days.
+//!
+//! The uploads behind an issued card are its customer-identification
+//! record, which the anti-money-laundering rules keep for five years after
+//! the relationship ends, not after issuing: they are never forgotten here
+//! (closing a card is not part of this product yet). Files no row names are
+//! not swept either: the media directory may be shared with another
+//! installation, whose files this database cannot tell from strays.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, SystemTime};
@@ -15,9 +21,10 @@ use crate::{Processor, Result, append_audit};
 /// How many applications' uploads one transaction forgets.
 const BATCH: u32 = 100;
 
-/// A sealed file no row names is left alone this long after it was
-/// written: its upload's row may not have committed yet.
-pub const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
+/// A sealed file written this recently is kept even when no row names it
+/// any more: an upload of the same content may have written it and not
+/// yet committed its row (files are named by their content and shared).
+pub const RECENT: Duration = Duration::from_secs(3600);
 
 /// What one pass forgot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,10 +42,10 @@ pub struct RetentionReport {
 impl Processor {
     /// Forgets what the retention rules no longer keep: the uploads of
     /// applications ended without a card more than `keep_closed_for` ago
-    /// and of issued ones more than `keep_issued_for` ago (rows deleted and
-    /// audited per application in one transaction per batch, files removed
-    /// after it commits), files no row names, and the submission counters
-    /// of days before yesterday (a day's limit only reads its own day).
+    /// (rows deleted and audited per application in one transaction per
+    /// batch; each file removed after it commits, once no row names its
+    /// content and unless written in the last hour), and the submission
+    /// counters of days before yesterday (a day's limit reads its own day).
     pub async fn forget_past_retention(&self) -> Result<RetentionReport> {
         let started = SystemTime::now();
         let now = self.now();
@@ -47,11 +54,7 @@ impl Processor {
         loop {
             let mut tx = self.store.begin().await?;
             let purged = tx
-                .purge_media_of_closed(
-                    now - settings.keep_closed_for,
-                    now - settings.keep_issued_for,
-                    BATCH,
-                )
+                .purge_media_of_closed(now - settings.keep_closed_for, BATCH)
                 .await?;
             let mut per_application: BTreeMap<_, usize> = BTreeMap::new();
             for row in &purged {
@@ -77,9 +80,13 @@ impl Processor {
                 }
             }
             tx.commit().await?;
+            let written_before = started
+                .checked_sub(RECENT)
+                .unwrap_or(SystemTime::UNIX_EPOCH);
             for sha256 in &unnamed {
                 let path = media::path_of(&settings.dir, &self.keys, sha256);
-                report.files += usize::from(media::remove_unless_newer(&path, started).await);
+                report.files +=
+                    usize::from(media::remove_unless_newer(&path, written_before).await);
             }
             report.applications += per_application.len();
             report.uploads += purged.len();
@@ -87,40 +94,9 @@ impl Processor {
                 break;
             }
         }
-        report.files += self.remove_unnamed_files(started).await?;
         let mut tx = self.store.begin().await?;
         report.counters = tx.purge_quota_before(day_of(now) - 1).await?;
         tx.commit().await?;
         Ok(report)
-    }
-
-    /// Removes sealed files (and unfinished writes) that no upload row
-    /// names and that were written more than [`ORPHAN_GRACE`] before
-    /// `started`.
-    async fn remove_unnamed_files(&self, started: SystemTime) -> Result<usize> {
-        let dir = &self.config.media.dir;
-        let files = media::listing(dir).await?;
-        if files.is_empty() {
-            return Ok(0);
-        }
-        let mut tx = self.store.begin().await?;
-        let named: HashSet<_> = tx
-            .all_media_hashes()
-            .await?
-            .iter()
-            .map(|sha256| media::path_of(dir, &self.keys, sha256))
-            .collect();
-        tx.commit().await?;
-        let old_enough = started
-            .checked_sub(ORPHAN_GRACE)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        let mut removed = 0;
-        for (path, _) in files
-            .iter()
-            .filter(|(path, written)| *written < old_enough && !named.contains(path))
-        {
-            removed += usize::from(media::remove_unless_newer(path, old_enough).await);
-        }
-        Ok(removed)
     }
 }

@@ -40,13 +40,9 @@ pub struct LimitSettings {
     #[serde(deserialize_with = "number")]
     pub customer_address_per_minute: u64,
     /// Days the interview uploads of an application that ended without a
-    /// card are kept.
+    /// card are kept (those behind an issued card are kept).
     #[serde(deserialize_with = "number")]
     pub uploads_kept_closed_days: u64,
-    /// Days the interview uploads behind an issued card are kept (its
-    /// customer-identification record).
-    #[serde(deserialize_with = "number")]
-    pub uploads_kept_issued_days: u64,
 }
 
 /// The largest value the time limit may take, in seconds.
@@ -69,7 +65,6 @@ impl Default for LimitSettings {
             customer_address_burst: u64::from(customer.address_burst),
             customer_address_per_minute: u64::from(customer.address_per_minute),
             uploads_kept_closed_days: days(media.keep_closed_for),
-            uploads_kept_issued_days: days(media.keep_issued_for),
         }
     }
 }
@@ -80,7 +75,7 @@ fn days(d: chrono::Duration) -> u64 {
 
 impl LimitSettings {
     /// Each limit: its key under `[limits]`, its value and its bound.
-    fn each(&self) -> [(&'static str, u64, u64); 9] {
+    fn each(&self) -> [(&'static str, u64, u64); 8] {
         [
             (
                 "request_timeout_seconds",
@@ -104,11 +99,6 @@ impl LimitSettings {
             (
                 "uploads_kept_closed_days",
                 self.uploads_kept_closed_days,
-                MAX_COUNT,
-            ),
-            (
-                "uploads_kept_issued_days",
-                self.uploads_kept_issued_days,
                 MAX_COUNT,
             ),
         ]
@@ -166,7 +156,6 @@ impl LimitSettings {
             |n: u64| chrono::Duration::days(i64::try_from(n).unwrap_or(i64::MAX / 86_400_000));
         carddesk_processor::applications::MediaSettings {
             keep_closed_for: days(self.uploads_kept_closed_days),
-            keep_issued_for: days(self.uploads_kept_issued_days),
             ..media
         }
     }

@@ -88,7 +88,7 @@ const fn secret(key: &'static str, env: &'static str, flag: &'static str) -> Set
 }
 
 /// Every setting, with its environment variable and flag.
-pub const SETTINGS: [Setting; 25] = [
+pub const SETTINGS: [Setting; 24] = [
     setting("database_url", "DATABASE_URL", "--database-url"),
     setting("key_file", "CARDDESK_KEY_FILE", "--key-file"),
     setting("listen", "CARDDESK_LISTEN", "--listen"),
@@ -163,10 +163,6 @@ pub const SETTINGS: [Setting; 25] = [
         "limits.uploads_kept_closed_days",
         "CARDDESK_LIMITS_UPLOADS_KEPT_CLOSED_DAYS",
     ),
-    limit(
-        "limits.uploads_kept_issued_days",
-        "CARDDESK_LIMITS_UPLOADS_KEPT_ISSUED_DAYS",
-    ),
 ];
 
 fn find_setting(key: &str) -> Option<&'static Setting> {
@@ -222,8 +218,8 @@ pub struct ServerConfig {
     /// file.
     #[serde(default)]
     pub media_dir: Option<PathBuf>,
-    /// A Redis (`redis://` or `rediss://`) to keep the rate limits' buckets
-    /// in, shared by every server process; unset, they are kept in the
+    /// A Redis (`redis://`, on a private network: TLS to Redis is not
+    /// built in) to keep the rate limits' buckets in, shared by every server process; unset, they are kept in the
     /// database when it is shared (PostgreSQL), else in memory. May hold a
     /// password, so it is a secret.
     #[serde(default)]

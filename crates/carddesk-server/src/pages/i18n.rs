@@ -338,7 +338,7 @@ pub static ZH: Texts = Texts {
     internal_title: "系统繁忙",
     internal_body: "我们这边出现了问题，请稍后再试。",
     unavailable_title: "服务暂时不可用",
-    unavailable_body: "刚才的操作没有生效，也没有做任何更改。请稍等片刻再试。",
+    unavailable_body: "刚才的操作可能没有生效。请稍等片刻，先查看结果再重试。",
 };
 
 /// English.
@@ -408,7 +408,7 @@ pub static EN: Texts = Texts {
     internal_title: "Something went wrong",
     internal_body: "Something went wrong on our side. Please try again later.",
     unavailable_title: "Briefly unavailable",
-    unavailable_body: "That did not go through, and nothing was changed. Please try again in a moment.",
+    unavailable_body: "That may not have gone through. Please wait a moment, and check before trying again.",
 };
 
 #[cfg(test)]

@@ -106,19 +106,15 @@ pub trait ApplicationTx {
 #[async_trait]
 pub trait RetentionTx {
     /// Deletes every upload row of up to `limit` applications that ended
-    /// without a card before `closed_before`, or with one before
-    /// `issued_before`; returns each deleted row's application and hash (the
-    /// files go once no row names them).
+    /// without a card before `closed_before`; returns each deleted row's
+    /// application and hash (the files go once no row names them).
     async fn purge_media_of_closed(
         &mut self,
         closed_before: DateTime<Utc>,
-        issued_before: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<PurgedMedia>>;
     /// Whether any upload row (of any application) still has this content.
     async fn media_in_use(&mut self, sha256: &[u8]) -> Result<bool>;
-    /// The content hash of every upload row kept.
-    async fn all_media_hashes(&mut self) -> Result<Vec<Vec<u8>>>;
     /// Forgets the daily submission counters of days before `day`; returns
     /// how many.
     async fn purge_quota_before(&mut self, day: i64) -> Result<u64>;

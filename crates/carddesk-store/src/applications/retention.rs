@@ -22,20 +22,18 @@ macro_rules! application_retention {
                 async fn purge_media_of_closed(
                     &mut self,
                     closed_before: DateTime<Utc>,
-                    issued_before: DateTime<Utc>,
                     limit: u32,
                 ) -> Result<Vec<PurgedMedia>> {
                     let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
                         "DELETE FROM application_media WHERE application_id IN ( \
                              SELECT DISTINCT m.application_id FROM application_media m \
                              JOIN applications a ON a.id = m.application_id \
-                             WHERE (a.state = 'issued' AND a.updated_at < $2) \
-                                OR (a.state IN ('rejected', 'expired', 'withdrawn') AND a.updated_at < $1) \
-                             LIMIT $3) \
+                             WHERE a.state IN ('rejected', 'expired', 'withdrawn') \
+                             AND a.updated_at < $1 \
+                             LIMIT $2) \
                          RETURNING application_id, sha256",
                     )
                     .bind(micros(closed_before))
-                    .bind(micros(issued_before))
                     .bind(i64::from(limit))
                     .fetch_all(&mut *self.tx)
                     .await?;
@@ -49,18 +47,13 @@ macro_rules! application_retention {
                 }
 
                 async fn media_in_use(&mut self, sha256: &[u8]) -> Result<bool> {
-                    let found: Option<i64> =
-                        sqlx::query_scalar("SELECT id FROM application_media WHERE sha256 = $1 LIMIT 1")
-                            .bind(sha256)
-                            .fetch_optional(&mut *self.tx)
-                            .await?;
+                    let found: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM application_media WHERE sha256 = $1 LIMIT 1",
+                    )
+                    .bind(sha256)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
                     Ok(found.is_some())
-                }
-
-                async fn all_media_hashes(&mut self) -> Result<Vec<Vec<u8>>> {
-                    Ok(sqlx::query_scalar("SELECT DISTINCT sha256 FROM application_media")
-                        .fetch_all(&mut *self.tx)
-                        .await?)
                 }
 
                 async fn purge_quota_before(&mut self, day: i64) -> Result<u64> {

@@ -98,7 +98,7 @@ describe('claiming and reviewing', () => {
     const advice = await screen.findByTestId('face-advice');
     await waitFor(() => expect(advice.dataset['status']).toBe('ready'));
     expect(within(advice).getByTestId('face-advice-result').textContent).toContain('Looks like the same person');
-    expect(advice.textContent).toContain('Distance 0.31 (the same person below 0.60)');
+    expect(advice.textContent).toContain('Distance 0.31 (the model’s line for the same person: 0.60)');
     expect(within(advice).getByTestId('face-advice-faces').textContent).toContain('2 faces in the selfie');
     expect(advice.textContent).toContain('It advises; your checklist decides.');
     expect(fakeAdvisor.asked.at(-1)).toEqual({ idFront: 'image/jpeg', selfie: 'image/jpeg' });
