@@ -305,19 +305,6 @@ async fn bad_uploads_are_refused_and_store_nothing(store: Arc<dyn Store>, db: Te
     );
 }
 
-async fn audit_actions(
-    desk: &Desk,
-    id: carddesk_domain::application::ApplicationId,
-) -> Vec<String> {
-    desk.store
-        .audit_entries(Some(&format!("application:{}", id.0)), 0, 1_000)
-        .await
-        .expect("audit")
-        .into_iter()
-        .map(|r| r.entry.action)
-        .collect()
-}
-
 /// The queue reads every interview's uploads in one statement: each entry
 /// still gets exactly its own current ones (a retry's new uploads, not the
 /// retired ones), and an applicant still uploading is not in it.

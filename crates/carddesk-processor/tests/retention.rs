@@ -50,14 +50,9 @@ async fn uploads_of(desk: &Desk, id: ApplicationId) -> usize {
 }
 
 async fn forgotten_entries(desk: &Desk, id: ApplicationId) -> Vec<String> {
-    desk.store
-        .audit_entries(Some(&format!("application:{}", id.0)), 0, 1_000)
-        .await
-        .expect("audit")
-        .into_iter()
-        .map(|r| r.entry.action)
-        .filter(|a| a == "application.media_forgotten")
-        .collect()
+    let mut actions = audit_actions(desk, id).await;
+    actions.retain(|a| a == "application.media_forgotten");
+    actions
 }
 
 async fn uploads_are_kept_while_they_must_be_then_forgotten(store: Arc<dyn Store>, db: TestDb) {
@@ -66,11 +61,7 @@ async fn uploads_are_kept_while_they_must_be_then_forgotten(store: Arc<dyn Store
     let dir = media.path();
     // Three applicants upload the same four files: one sealed file each,
     // named by its content, shared by all three applications.
-    let withdrawn = first_card(&desk, 720).await;
-    upload_all(&desk, &withdrawn).await;
-    p.withdraw_application(&withdrawn.session, ADDRESS)
-        .await
-        .expect("withdraw");
+    let withdrawn = withdrawn_with_uploads(&desk, 720).await;
     let issued = first_card(&desk, 721).await;
     upload_all(&desk, &issued).await;
     let li = agent("li");
@@ -196,11 +187,7 @@ async fn a_file_goes_with_the_last_row_naming_it(store: Arc<dyn Store>, db: Test
     let (desk, media) = desk_with_media(store, &db).await;
     let p = &desk.processor;
     let dir = media.path();
-    let alone = first_card(&desk, 740).await;
-    upload_all(&desk, &alone).await;
-    p.withdraw_application(&alone.session, ADDRESS)
-        .await
-        .expect("withdraw");
+    withdrawn_with_uploads(&desk, 740).await;
     for file in files_in(dir) {
         written_ago(&file, RECENT * 2);
     }
@@ -215,11 +202,7 @@ async fn a_file_goes_with_the_last_row_naming_it(store: Arc<dyn Store>, db: Test
     // The same content uploaded again just now (its files written within
     // the hour, as by an upload not yet committed): its rows go, the files
     // stay.
-    let again = first_card(&desk, 741).await;
-    upload_all(&desk, &again).await;
-    p.withdraw_application(&again.session, ADDRESS)
-        .await
-        .expect("withdraw");
+    withdrawn_with_uploads(&desk, 741).await;
     desk.advance(Duration::days(31));
     let report = p.forget_past_retention().await.expect("forget");
     assert_eq!(

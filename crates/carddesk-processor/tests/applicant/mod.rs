@@ -141,3 +141,29 @@ pub async fn upload_all(desk: &Desk, s: &Submitted) {
         assert_eq!(missing.len(), 3 - i, "{kind:?}");
     }
 }
+
+/// The actions of an application's audit entries, oldest first.
+pub async fn audit_actions(
+    desk: &Desk,
+    id: carddesk_domain::application::ApplicationId,
+) -> Vec<String> {
+    desk.store
+        .audit_entries(Some(&format!("application:{}", id.0)), 0, 1_000)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.entry.action)
+        .collect()
+}
+
+/// A first-card application by person `seed` with its four uploads, then
+/// withdrawn by the applicant.
+pub async fn withdrawn_with_uploads(desk: &Desk, seed: u32) -> Submitted {
+    let s = first_card(desk, seed).await;
+    upload_all(desk, &s).await;
+    desk.processor
+        .withdraw_application(&s.session, ADDRESS)
+        .await
+        .expect("withdraw");
+    s
+}
