@@ -18,6 +18,29 @@ use std::sync::Arc;
 use carddesk_store::Store;
 use tokio::sync::{broadcast, mpsc};
 
+/// The most events one notification statement carries (each payload is a
+/// few dozen bytes; PostgreSQL takes up to 8,000 per payload).
+const NOTIFY_BATCH: usize = 256;
+
+/// `events` in order, cut into runs with no payload twice: PostgreSQL
+/// delivers a payload repeated within one transaction only once, which
+/// would lose `card:7:frozen` after `card:7:active` in the same statement.
+fn distinct_runs(events: Vec<Event>) -> Vec<(Vec<Event>, Vec<String>)> {
+    let mut runs: Vec<(Vec<Event>, Vec<String>)> = vec![(Vec::new(), Vec::new())];
+    for event in events {
+        let payload = event.encode();
+        let run = runs.last_mut().expect("never empty");
+        if run.1.contains(&payload) {
+            runs.push((vec![event], vec![payload]));
+        } else {
+            run.0.push(event);
+            run.1.push(payload);
+        }
+    }
+    runs.retain(|run| !run.0.is_empty());
+    runs
+}
+
 /// Something that changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -127,15 +150,27 @@ impl Events {
         let (relay, mut outgoing) = mpsc::unbounded_channel::<Vec<Event>>();
         let local = self.sender.clone();
         // One task sends them all, so events reach the database in the order
-        // they happened.
+        // they happened; what queued while it sent goes in the next
+        // statement together, so a busy server notifies in a few round
+        // trips rather than one per event.
         tokio::spawn(async move {
+            let mut batch = Vec::new();
             while let Some(events) = outgoing.recv().await {
-                for event in events {
-                    if let Err(e) = store.notify(&event.encode()).await {
-                        // Better that this process's watchers hear it than
-                        // nobody does.
-                        tracing::warn!(error = %e, "could not notify other processes of an event");
-                        let _ = local.send(event);
+                batch.extend(events);
+                while batch.len() < NOTIFY_BATCH {
+                    match outgoing.try_recv() {
+                        Ok(more) => batch.extend(more),
+                        Err(_) => break,
+                    }
+                }
+                for (events, payloads) in distinct_runs(std::mem::take(&mut batch)) {
+                    if let Err(e) = store.notify(&payloads).await {
+                        // Better that this process's watchers hear them
+                        // than nobody does.
+                        tracing::warn!(error = %e, "could not notify other processes of events");
+                        for event in events {
+                            let _ = local.send(event);
+                        }
                     }
                 }
             }
@@ -311,5 +346,42 @@ mod tests {
             assert_eq!(Event::decode(&event.encode()), Some(event.clone()));
         }
         assert_eq!(Event::decode("outbox:42:13"), None, "no holder, no event");
+    }
+
+    #[test]
+    fn a_batch_never_repeats_a_payload_in_one_statement() {
+        let card = |status| Event::CardChanged {
+            card_id: CardId(7),
+            status,
+        };
+        let case = Event::CaseChanged {
+            case_id: CaseId(7),
+            state: CaseState::Unfrozen,
+        };
+        let runs = distinct_runs(vec![
+            card(CardStatusKind::Frozen),
+            case.clone(),
+            card(CardStatusKind::Active),
+            card(CardStatusKind::Frozen),
+        ]);
+        let payloads: Vec<Vec<String>> = runs.iter().map(|r| r.1.clone()).collect();
+        assert_eq!(
+            payloads,
+            vec![
+                vec![
+                    "card:7:frozen".to_owned(),
+                    "case:7:unfrozen".to_owned(),
+                    "card:7:active".to_owned()
+                ],
+                vec!["card:7:frozen".to_owned()],
+            ],
+            "the frozen card after the active one goes in a statement of its own"
+        );
+        assert_eq!(
+            runs.iter().map(|r| r.0.len()).sum::<usize>(),
+            4,
+            "no event lost"
+        );
+        assert!(distinct_runs(Vec::new()).is_empty());
     }
 }

@@ -32,6 +32,7 @@ pub mod keyfile;
 pub mod keyring;
 pub mod passwords;
 pub mod search;
+pub mod session_memo;
 pub mod staff;
 pub mod tally;
 mod unfreeze;
@@ -94,6 +95,8 @@ pub struct Processor {
     hashing: hashing::Hashing,
     /// Sign-outs, told to the signed-out sessions' event streams.
     revocations: staff::Revocations,
+    /// Staff sessions the store confirmed a moment ago.
+    sessions: Arc<session_memo::SessionMemo>,
     /// Entries that stand alone, appended together.
     audit_writer: audit_writer::AuditWriter,
 }
@@ -143,6 +146,7 @@ impl Processor {
             events,
             hashing: hashing::Hashing::new(),
             revocations: staff::Revocations::default(),
+            sessions: Arc::default(),
             audit_writer,
         })
     }
@@ -234,7 +238,7 @@ pub(crate) async fn append_audit(
     origin: &str,
     outcome: Outcome,
     detail: String,
-) -> Result<i64> {
+) -> Result<()> {
     let entry = audit_entry(actor, at, action, object, origin, outcome, detail);
     Ok(tx.append_audit(&entry).await?)
 }

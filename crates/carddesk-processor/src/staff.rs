@@ -241,13 +241,26 @@ impl Processor {
     /// ends at the latest. Its last use moves on to now; a session signed
     /// out, past its lifetime or idle for [`IDLE_TIMEOUT`] is
     /// `unauthenticated`. The store checks and touches in one statement.
+    ///
+    /// A session the store confirmed less than
+    /// [`crate::session_memo::RECHECK_AFTER`] ago is believed without
+    /// asking it again (see [`crate::session_memo`]).
     pub async fn session_of(&self, token: &SecretString) -> Result<(StaffMember, DateTime<Utc>)> {
         let now = self.now();
-        let session = self
+        let digest = self.session_digest(token);
+        if let Some(known) = self.sessions.recall(&digest, now) {
+            return Ok(known);
+        }
+        let Some(session) = self
             .store
-            .use_staff_session(&self.session_digest(token), now, now - IDLE_TIMEOUT)
+            .use_staff_session(&digest, now, now - IDLE_TIMEOUT)
             .await?
-            .ok_or(ProcessorError::Unauthenticated)?;
+        else {
+            self.sessions.forget(&digest);
+            return Err(ProcessorError::Unauthenticated);
+        };
+        self.sessions
+            .remember(digest, session.member.clone(), session.expires_at, now);
         Ok((session.member, session.expires_at))
     }
 
@@ -278,6 +291,7 @@ impl Processor {
         let member = self.authenticate(token).await?;
         let now = self.now();
         let digest = self.session_digest(token);
+        self.sessions.signed_out(&digest, now);
         let mut tx = self.store.begin().await?;
         tx.revoke_staff_session(&digest, now).await?;
         append_audit(

@@ -23,6 +23,7 @@ mod application_records;
 pub mod applications;
 mod audit;
 mod buckets;
+pub mod customer_case;
 pub mod idempotency;
 mod integrity;
 mod outbox_subject;
@@ -48,6 +49,7 @@ pub use application_records::{
 };
 pub use applications::{ApplicationStore, ApplicationTx, RetentionTx};
 pub use audit::{AuditKey, GENESIS};
+pub use customer_case::{CaseKey, CustomerCase};
 pub use idempotency::{ClaimTimes, IdempotencyClaim};
 pub use outbox_subject::OutboxSubject;
 pub use postgres::PgStore;
@@ -169,6 +171,12 @@ pub trait Store: ApplicationStore + Send + Sync + std::fmt::Debug {
     async fn case_by_code_digest(&self, digest: &[u8]) -> Result<Option<CaseRecord>>;
     /// The case whose customer session token has this keyed hash.
     async fn case_by_session_digest(&self, digest: &[u8]) -> Result<Option<CaseRecord>>;
+    /// The case whose customer session has this keyed hash, with its
+    /// package once it has one, in one statement.
+    async fn case_and_package_by_session(
+        &self,
+        digest: &[u8],
+    ) -> Result<Option<(CaseRecord, Option<Package>)>>;
     /// Cases, newest first, filtered.
     async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>>;
     /// A case's package.
@@ -274,8 +282,9 @@ pub trait Store: ApplicationStore + Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
 
     /// Tells every process watching this database that something changed
-    /// (PostgreSQL `NOTIFY`); a no-op where one process is all there is.
-    async fn notify(&self, payload: &str) -> Result<()>;
+    /// (PostgreSQL `NOTIFY`), each payload in order, in one round trip; a
+    /// no-op where one process is all there is.
+    async fn notify(&self, payloads: &[String]) -> Result<()>;
     /// Starts listening for [`Store::notify`] payloads from every process,
     /// this one included; `None` where the database has no such channel
     /// (SQLite), and the caller delivers its events itself.
@@ -318,6 +327,9 @@ pub trait Tx: ApplicationTx + RetentionTx + Send {
     async fn insert_case(&mut self, case: &UnfreezeCase) -> Result<CaseId>;
     /// A case, locked for the rest of the transaction.
     async fn lock_case(&mut self, id: CaseId) -> Result<Option<CaseRecord>>;
+    /// Locks the case a customer's code or session opens, with its card's
+    /// last four digits and the customer's document kind, in one statement.
+    async fn lock_customer_case(&mut self, key: CaseKey<'_>) -> Result<Option<CustomerCase>>;
     /// Writes a case's state, attempts, expiry and update time.
     async fn save_case(&mut self, case: &UnfreezeCase) -> Result<()>;
     /// Gives a case to another member of staff (an actor label,
@@ -327,13 +339,14 @@ pub trait Tx: ApplicationTx + RetentionTx + Send {
     /// Sets the keyed hash of the case's one-time code (and forgets any
     /// earlier code and session).
     async fn set_case_code(&mut self, id: CaseId, code_digest: &[u8]) -> Result<()>;
-    /// Marks the code used and sets the customer session's keyed hash, if
-    /// `code_digest` is still the case's code and unused; `false` when a
-    /// resend replaced it or it was used. Deciding in the write itself means
-    /// a code looked up before a resend committed can never be accepted after.
+    /// Marks the code used, sets the customer session's keyed hash and
+    /// writes `case` as [`Tx::save_case`] does, if `code_digest` is still
+    /// the case's code and unused; `false` (nothing written) when a resend
+    /// replaced it or it was used. Deciding in the write itself means a code
+    /// looked up before a resend committed can never be accepted after.
     async fn use_case_code(
         &mut self,
-        id: CaseId,
+        case: &UnfreezeCase,
         code_digest: &[u8],
         session_digest: &[u8],
         at: DateTime<Utc>,
@@ -384,8 +397,10 @@ pub trait Tx: ApplicationTx + RetentionTx + Send {
         since: DateTime<Utc>,
     ) -> Result<u32>;
 
-    /// Appends to the audit chain and returns the entry's sequence number.
-    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<i64>;
+    /// Appends to the audit chain when this transaction commits, after
+    /// whatever it appended before: its entries are consecutive, and the
+    /// chain's lock is held only from the append to the commit.
+    async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<()>;
     /// The distinct `(action, actor)` pairs of `object`'s audit entries
     /// with `outcome`, read in this transaction: maker-checker asks who
     /// took a case's steps while it holds the case's lock, and those steps

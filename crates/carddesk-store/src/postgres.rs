@@ -51,13 +51,18 @@ impl PgStore {
         &self.pool
     }
 
-    /// Notifies every listener of [`CHANNEL`], in every process.
-    async fn notify_all(&self, payload: &str) -> Result<()> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(payload)
-            .execute(&self.pool)
-            .await?;
+    /// Notifies every listener of [`CHANNEL`], in every process, of each
+    /// payload in order, in one statement (one transaction, one round trip
+    /// however many there are). PostgreSQL delivers a payload repeated
+    /// within one transaction once.
+    async fn notify_all(&self, payloads: &[String]) -> Result<()> {
+        sqlx::query(
+            "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i",
+        )
+        .bind(CHANNEL)
+        .bind(payloads)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -131,7 +136,8 @@ crate::sql::backend! {
     // Appends to the chain must be serial: each reads the head the one
     // before wrote. A transaction-scoped advisory lock orders them without
     // blocking readers of the log.
-    audit_lock = Some("SELECT pg_advisory_xact_lock(7271001)"),
+    audit_head = "SELECT pg_advisory_xact_lock(7271001); \
+                  SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
     sync_sequences = &[
         "SELECT setval(pg_get_serial_sequence('customers', 'id'), COALESCE((SELECT MAX(id) FROM customers), 0) + 1, false)",
         "SELECT setval(pg_get_serial_sequence('cards', 'id'), COALESCE((SELECT MAX(id) FROM cards), 0) + 1, false)",
@@ -147,6 +153,13 @@ crate::search::search_queries! {
 
 crate::idempotency::idempotency_queries! {
     store = PgStore,
+}
+
+crate::customer_case::customer_case_queries! {
+    store = PgStore,
+    tx = PgTx,
+    db = sqlx::Postgres,
+    lock_row = " FOR UPDATE",
 }
 
 crate::buckets::bucket_queries! {

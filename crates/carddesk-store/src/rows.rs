@@ -187,20 +187,20 @@ impl TryFrom<CardTransitionRow> for CardTransition {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {
-    id: i64,
-    card_id: i64,
-    customer_id: i64,
-    reason: String,
-    credentials: String,
-    needs_approval: bool,
-    state: String,
-    failed_attempts: i32,
-    opened_by: String,
-    assignee: String,
-    opened_at: i64,
-    updated_at: i64,
-    expires_at: Option<i64>,
-    code_used_at: Option<i64>,
+    pub(crate) id: i64,
+    pub(crate) card_id: i64,
+    pub(crate) customer_id: i64,
+    pub(crate) reason: String,
+    pub(crate) credentials: String,
+    pub(crate) needs_approval: bool,
+    pub(crate) state: String,
+    pub(crate) failed_attempts: i32,
+    pub(crate) opened_by: String,
+    pub(crate) assignee: String,
+    pub(crate) opened_at: i64,
+    pub(crate) updated_at: i64,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) code_used_at: Option<i64>,
 }
 
 impl TryFrom<CaseRow> for CaseRecord {
@@ -230,14 +230,14 @@ impl TryFrom<CaseRow> for CaseRecord {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PackageRow {
-    case_id: i64,
-    card_id: i64,
-    pan_sealed: Vec<u8>,
-    id_digest: Vec<u8>,
-    id_sealed: Vec<u8>,
-    password_hash: String,
-    credentials: String,
-    created_at: i64,
+    pub(crate) case_id: i64,
+    pub(crate) card_id: i64,
+    pub(crate) pan_sealed: Vec<u8>,
+    pub(crate) id_digest: Vec<u8>,
+    pub(crate) id_sealed: Vec<u8>,
+    pub(crate) password_hash: String,
+    pub(crate) credentials: String,
+    pub(crate) created_at: i64,
 }
 
 impl TryFrom<PackageRow> for Package {

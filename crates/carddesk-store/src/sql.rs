@@ -48,7 +48,7 @@ macro_rules! backend {
         kind = $kind:literal,
         lock_row = $lock:literal,
         skip_locked = $skip_locked:literal,
-        audit_lock = $audit_lock:expr,
+        audit_head = $audit_head:literal,
         sync_sequences = $sync:expr $(,)?
     ) => {
         use async_trait::async_trait;
@@ -69,14 +69,60 @@ macro_rules! backend {
             // Held until commit or rollback where the backend queues its
             // writers in-process (SQLite); see `begin_write`.
             _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
-            // The chain's head once this transaction has appended: it holds
-            // the chain's lock until it ends, so no one else can move it.
-            chain_head: Option<(i64, Vec<u8>)>,
+            // The audit entries this transaction appends, written to the
+            // chain in one statement when it commits: the chain's lock is
+            // taken then, and held only for the append and the commit.
+            pending_audit: Vec<NewAuditEntry>,
         }
 
         impl std::fmt::Debug for $tx {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(concat!(stringify!($tx), "(..)"))
+            }
+        }
+
+        impl $tx {
+            /// Appends `entries` to the audit chain in order: the chain's
+            /// lock where the backend needs one (held until this
+            /// transaction ends, so nobody else moves the head) and the
+            /// head in one round trip, then one multi-row insert.
+            async fn write_audit(&mut self, entries: &[NewAuditEntry]) -> Result<()> {
+                use sqlx::Row;
+                // The lock and the head in one round trip: statements sent
+                // together as one simple query still each read the
+                // database as of their own start, so the head is read
+                // after the lock is held. Only the head has a `seq`.
+                let mut head: Option<(i64, Vec<u8>)> = None;
+                let conn: &mut <$db as sqlx::Database>::Connection = &mut self.tx;
+                let rows = sqlx::Executor::fetch_all(conn, sqlx::raw_sql($audit_head)).await?;
+                for row in rows {
+                    if let Ok(seq) = row.try_get::<i64, _>("seq") {
+                        head = Some((seq, row.try_get("hash")?));
+                    }
+                }
+                let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_vec()));
+                let key = self.key.clone();
+                for chunk in entries.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "INSERT INTO audit_log (", audit_columns!(), ") "
+                    ));
+                    q.push_values(chunk, |mut row, e| {
+                        seq += 1;
+                        let hash = key.link(seq, &prev_hash, e);
+                        row.push_bind(seq)
+                            .push_bind(micros(e.at))
+                            .push_bind(e.actor.as_str())
+                            .push_bind(e.action.as_str())
+                            .push_bind(e.object.as_str())
+                            .push_bind(e.origin.as_str())
+                            .push_bind(e.outcome.as_str())
+                            .push_bind(e.detail.as_str())
+                            .push_bind(std::mem::replace(&mut prev_hash, hash.clone()))
+                            .push_bind(hash);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
             }
         }
 
@@ -92,7 +138,7 @@ macro_rules! backend {
                     tx,
                     key: self.key.clone(),
                     _writer: writer,
-                    chain_head: None,
+                    pending_audit: Vec::new(),
                 }))
             }
 
@@ -215,6 +261,13 @@ macro_rules! backend {
                 .await?
                 .map(CaseRecord::try_from)
                 .transpose()
+            }
+
+            async fn case_and_package_by_session(
+                &self,
+                digest: &[u8],
+            ) -> Result<Option<(CaseRecord, Option<Package>)>> {
+                self.case_and_package_by_session_sql(digest).await
             }
 
             async fn cards_of_customers(&self, ids: &[CustomerId]) -> Result<Vec<Card>> {
@@ -454,8 +507,8 @@ macro_rules! backend {
                 .transpose()
             }
 
-            async fn notify(&self, payload: &str) -> Result<()> {
-                self.notify_all(payload).await
+            async fn notify(&self, payloads: &[String]) -> Result<()> {
+                self.notify_all(payloads).await
             }
 
             async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
@@ -540,7 +593,11 @@ macro_rules! backend {
 
         #[async_trait]
         impl Tx for $tx {
-            async fn commit(self: Box<Self>) -> Result<()> {
+            async fn commit(mut self: Box<Self>) -> Result<()> {
+                let entries = std::mem::take(&mut self.pending_audit);
+                if !entries.is_empty() {
+                    self.write_audit(&entries).await?;
+                }
                 Ok(self.tx.commit().await?)
             }
 
@@ -719,6 +776,13 @@ macro_rules! backend {
                 Ok(CaseId(id))
             }
 
+            async fn lock_customer_case(
+                &mut self,
+                key: crate::CaseKey<'_>,
+            ) -> Result<Option<crate::CustomerCase>> {
+                self.lock_customer_case_sql(key).await
+            }
+
             async fn lock_case(&mut self, id: CaseId) -> Result<Option<CaseRecord>> {
                 sqlx::query_as::<$db, CaseRow>(concat!(
                     "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE id = $1", $lock
@@ -774,19 +838,24 @@ macro_rules! backend {
 
             async fn use_case_code(
                 &mut self,
-                id: CaseId,
+                c: &UnfreezeCase,
                 code_digest: &[u8],
                 session_digest: &[u8],
                 at: DateTime<Utc>,
             ) -> Result<bool> {
                 let done = sqlx::query(
-                    "UPDATE unfreeze_cases SET code_used_at = $1, session_digest = $2 \
+                    "UPDATE unfreeze_cases SET code_used_at = $1, session_digest = $2, \
+                     state = $5, failed_attempts = $6, updated_at = $7, expires_at = $8 \
                      WHERE id = $3 AND code_digest = $4 AND code_used_at IS NULL",
                 )
                 .bind(micros(at))
                 .bind(session_digest)
-                .bind(id.0)
+                .bind(c.id.0)
                 .bind(code_digest)
+                .bind(c.state.as_str())
+                .bind(i32::try_from(c.failed_attempts).unwrap_or(i32::MAX))
+                .bind(micros(c.updated_at))
+                .bind(c.expires_at.map(micros))
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -951,42 +1020,9 @@ macro_rules! backend {
                 Ok(u32::try_from(n).unwrap_or(u32::MAX))
             }
 
-            async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<i64> {
-                let head = match self.chain_head.take() {
-                    Some(head) => Some(head),
-                    None => {
-                        let serialise: Option<&str> = $audit_lock;
-                        if let Some(sql) = serialise {
-                            sqlx::query(sql).execute(&mut *self.tx).await?;
-                        }
-                        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                            .fetch_optional(&mut *self.tx)
-                            .await?
-                    }
-                };
-                let (seq, prev_hash) = match head {
-                    Some((seq, hash)) => (seq + 1, hash),
-                    None => (1, GENESIS.to_vec()),
-                };
-                let hash = self.key.link(seq, &prev_hash, e);
-                sqlx::query(concat!(
-                    "INSERT INTO audit_log (", audit_columns!(), ") \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(seq)
-                .bind(micros(e.at))
-                .bind(&e.actor)
-                .bind(&e.action)
-                .bind(&e.object)
-                .bind(&e.origin)
-                .bind(e.outcome.as_str())
-                .bind(&e.detail)
-                .bind(prev_hash)
-                .bind(&hash)
-                .execute(&mut *self.tx)
-                .await?;
-                self.chain_head = Some((seq, hash));
-                Ok(seq)
+            async fn append_audit(&mut self, e: &NewAuditEntry) -> Result<()> {
+                self.pending_audit.push(e.clone());
+                Ok(())
             }
 
             async fn audit_actors(
@@ -995,14 +1031,22 @@ macro_rules! backend {
                 outcome: Outcome,
             ) -> Result<Vec<(String, String)>> {
                 // `audit_log_object` (object, seq) finds the case's entries.
-                Ok(sqlx::query_as(
+                let stored: Vec<(String, String)> = sqlx::query_as(
                     "SELECT DISTINCT action, actor FROM audit_log \
                      WHERE object = $1 AND outcome = $2 ORDER BY action, actor",
                 )
                 .bind(object)
                 .bind(outcome.as_str())
                 .fetch_all(&mut *self.tx)
-                .await?)
+                .await?;
+                // With what this transaction appends, not yet written.
+                let mine = self
+                    .pending_audit
+                    .iter()
+                    .filter(|e| e.object == object && e.outcome == outcome)
+                    .map(|e| (e.action.clone(), e.actor.clone()));
+                let pairs: std::collections::BTreeSet<_> = stored.into_iter().chain(mine).collect();
+                Ok(pairs.into_iter().collect())
             }
 
             async fn save_policy(&mut self, rules: &[PolicyRule]) -> Result<()> {

@@ -54,7 +54,7 @@ impl SqliteStore {
 
     /// One process owns an SQLite file: the processor delivers its own
     /// events, so there is nobody to notify.
-    async fn notify_all(&self, _payload: &str) -> Result<()> {
+    async fn notify_all(&self, _payloads: &[String]) -> Result<()> {
         Ok(())
     }
 
@@ -89,7 +89,8 @@ crate::sql::backend! {
     lock_row = "",
     // The claim runs in a write transaction, which already excludes others.
     skip_locked = "",
-    audit_lock = None,
+    // Write transactions already exclude each other: the head alone.
+    audit_head = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
     sync_sequences = &[],
 }
 
@@ -102,6 +103,13 @@ crate::search::search_queries! {
 
 crate::idempotency::idempotency_queries! {
     store = SqliteStore,
+}
+
+crate::customer_case::customer_case_queries! {
+    store = SqliteStore,
+    tx = SqliteTx,
+    db = sqlx::Sqlite,
+    lock_row = "",
 }
 
 crate::buckets::bucket_queries! {

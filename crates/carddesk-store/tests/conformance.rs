@@ -28,10 +28,10 @@ use carddesk_domain::{
     PolicyLimits, PolicyRule, Role, StaffMember, UnfreezePolicy,
 };
 use carddesk_store::{
-    AuditKey, AuditRecord, CardSecrets, CaseFilter, CaseRecord, ChainReport, CustomerSecrets,
-    GENESIS, NewAuditEntry, NewCard, NewCustomer, NewOutboxMessage, OutboxChannel, OutboxDelivery,
-    OutboxMessage, OutboxSettlement, OutboxSubject, Outcome, Package, PgStore, SqliteStore, Store,
-    StoreError,
+    AuditKey, AuditRecord, CardSecrets, CaseFilter, CaseKey, CaseRecord, ChainReport, CustomerCase,
+    CustomerSecrets, GENESIS, NewAuditEntry, NewCard, NewCustomer, NewOutboxMessage, OutboxChannel,
+    OutboxDelivery, OutboxMessage, OutboxSettlement, OutboxSubject, Outcome, Package, PgStore,
+    SqliteStore, Store, StoreError,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgPool, SqlitePool};
@@ -186,6 +186,8 @@ conformance! {
     cases_insert_lock_save_round_trip,
     cases_one_open_per_card,
     case_codes_and_sessions,
+    customer_case_locked_by_code_or_session,
+    customer_case_lock_misses_a_code_a_resend_replaced,
     cases_filtered_and_paginated,
     packages_round_trip,
     outbox_listing_and_idempotency,
@@ -352,15 +354,19 @@ async fn save(store: &dyn Store, case: &UnfreezeCase) {
     tx.commit().await.expect("commit");
 }
 
-/// Appends entries in one transaction and returns their sequence numbers.
+/// Appends entries in one transaction and returns the sequence numbers
+/// they were given (the chain's last ones once it commits).
 async fn append(store: &dyn Store, entries: &[NewAuditEntry]) -> Vec<i64> {
     let mut tx = store.begin().await.expect("begin");
-    let mut seqs = Vec::new();
     for e in entries {
-        seqs.push(tx.append_audit(e).await.expect("append audit"));
+        tx.append_audit(e).await.expect("append audit");
     }
     tx.commit().await.expect("commit");
-    seqs
+    let all = all_audit(store).await;
+    all[all.len() - entries.len()..]
+        .iter()
+        .map(|r| r.seq)
+        .collect()
 }
 
 async fn all_audit(store: &dyn Store) -> Vec<AuditRecord> {
@@ -949,18 +955,18 @@ async fn case_codes_and_sessions(store: &dyn Store) {
     let used_at = at(minutes(3) + 123_456);
     let mut tx = store.begin().await.expect("begin");
     assert!(
-        !tx.use_case_code(case.id, &code2, &session1, used_at)
+        !tx.use_case_code(&case, &code2, &session1, used_at)
             .await
             .expect("use another code"),
         "only the case's own code is accepted"
     );
     assert!(
-        tx.use_case_code(case.id, &code1, &session1, used_at)
+        tx.use_case_code(&case, &code1, &session1, used_at)
             .await
             .expect("use code")
     );
     assert!(
-        !tx.use_case_code(case.id, &code1, &session2, used_at)
+        !tx.use_case_code(&case, &code1, &session2, used_at)
             .await
             .expect("use code again"),
         "a code is accepted once"
@@ -1030,6 +1036,151 @@ async fn case_codes_and_sessions(store: &dyn Store) {
             case: other,
             code_used_at: None,
         })
+    );
+}
+
+/// What a customer's step reads: the case locked by the code or session,
+/// with the card's last four and the document kind, in one statement; the
+/// code spent and the case moved in one write; the case and its package by
+/// the session.
+async fn customer_case_locked_by_code_or_session(store: &dyn Store) {
+    let card = frozen_card(store, 1, FreezeReason::CustomerRequest).await;
+    let case = add_case(store, &open_case(&card, &staff("li", Role::Agent), at(1))).await;
+    let (code, session) = (bytes("code", 1), bytes("session", 1));
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.lock_customer_case(CaseKey::Code(&code))
+            .await
+            .expect("lock"),
+        None,
+        "no code set yet"
+    );
+    tx.set_case_code(case.id, &code).await.expect("set code");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.lock_customer_case(CaseKey::Code(&code))
+            .await
+            .expect("lock"),
+        Some(CustomerCase {
+            record: CaseRecord {
+                case: case.clone(),
+                code_used_at: None,
+                assigned_to: case.opened_by.clone(),
+            },
+            card_last_four: card.last_four.clone(),
+            // Customer 1 of the fixtures holds a passport.
+            document_kind: DocumentKind::Passport,
+        })
+    );
+    assert_eq!(
+        tx.lock_customer_case(CaseKey::Session(&session))
+            .await
+            .expect("lock"),
+        None,
+        "no session before the code is used"
+    );
+    let requested = UnfreezeCase {
+        state: CaseState::Requested,
+        updated_at: at(minutes(3)),
+        ..case.clone()
+    };
+    assert!(
+        tx.use_case_code(&requested, &code, &session, at(minutes(3)))
+            .await
+            .expect("use code")
+    );
+    tx.commit().await.expect("commit");
+    let opened = CaseRecord {
+        case: requested,
+        code_used_at: Some(at(minutes(3))),
+        assigned_to: case.opened_by.clone(),
+    };
+    assert_eq!(
+        store.case(case.id).await.expect("read"),
+        Some(opened.clone()),
+        "the code's use and the case's move written together"
+    );
+    let mut tx = store.begin().await.expect("begin");
+    let by_session = tx
+        .lock_customer_case(CaseKey::Session(&session))
+        .await
+        .expect("lock")
+        .expect("the session opens it");
+    assert_eq!(by_session.record, opened);
+    drop(tx);
+
+    assert_eq!(
+        store
+            .case_and_package_by_session(&session)
+            .await
+            .expect("read"),
+        Some((opened.clone(), None)),
+        "not packaged"
+    );
+    let package = Package {
+        case_id: case.id,
+        card_id: card.id,
+        pan_sealed: bytes("pan-sealed", 1),
+        id_digest: bytes("id-digest", 1),
+        id_sealed: bytes("id-sealed", 1),
+        password_hash: FAKE_PHC.to_owned(),
+        credentials: vec![Credential::IdNumber, Credential::TransactionPassword],
+        created_at: at(minutes(2) + 17),
+    };
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_package(&package).await.expect("insert package");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store
+            .case_and_package_by_session(&session)
+            .await
+            .expect("read"),
+        Some((opened, Some(package)))
+    );
+    assert_eq!(
+        store
+            .case_and_package_by_session(&bytes("session", 2))
+            .await
+            .expect("read"),
+        None
+    );
+}
+
+/// A customer's request that reaches the case while a resend is replacing
+/// its code waits for the resend, then finds nothing by the old code.
+async fn customer_case_lock_misses_a_code_a_resend_replaced(store: &dyn Store) {
+    let card = frozen_card(store, 1, FreezeReason::CustomerRequest).await;
+    let case = add_case(store, &open_case(&card, &staff("li", Role::Agent), at(1))).await;
+    let (old, new) = (bytes("code", 1), bytes("code", 2));
+    let mut tx = store.begin().await.expect("begin");
+    tx.set_case_code(case.id, &old).await.expect("set code");
+    tx.commit().await.expect("commit");
+
+    let mut resend = store.begin().await.expect("begin");
+    resend.set_case_code(case.id, &new).await.expect("new code");
+    let request = async {
+        let mut tx = store.begin().await.expect("begin");
+        tx.lock_customer_case(CaseKey::Code(&old))
+            .await
+            .expect("lock")
+    };
+    let commit = async {
+        // The request is waiting on the case's row (PostgreSQL) or the
+        // writer's turn (SQLite) by now.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        resend.commit().await.expect("commit");
+    };
+    let (found, ()) = tokio::join!(request, commit);
+    assert_eq!(found, None, "the replaced code opens nothing");
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.lock_customer_case(CaseKey::Code(&new))
+            .await
+            .expect("lock")
+            .map(|c| c.record.case.id),
+        Some(case.id)
     );
 }
 
@@ -2016,19 +2167,28 @@ async fn concurrent_appends(store: Arc<dyn Store>) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = store.begin().await?;
-            let mut seqs = Vec::new();
             for i in 0..PER_TASK {
                 let entry = audit_entry(t * PER_TASK + i, &format!("task:{t}"));
-                seqs.push(tx.append_audit(&entry).await?);
+                tx.append_audit(&entry).await?;
                 tokio::task::yield_now().await;
             }
             tx.commit().await?;
-            Ok::<_, StoreError>(seqs)
+            Ok::<_, StoreError>(())
         }));
     }
-    let mut all = Vec::new();
     for task in tasks {
-        let seqs = task.await.expect("task ran").expect("appends");
+        task.await.expect("task ran").expect("appends");
+    }
+    let mut all = Vec::new();
+    for t in 0..TASKS {
+        let object = format!("task:{t}");
+        let seqs: Vec<i64> = store
+            .audit_entries(Some(&object), 0, 100)
+            .await
+            .expect("entries")
+            .iter()
+            .map(|r| r.seq)
+            .collect();
         // One transaction's entries are consecutive: nobody got in between.
         assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
         all.extend(seqs);

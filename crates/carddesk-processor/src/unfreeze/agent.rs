@@ -68,7 +68,7 @@ impl Processor {
             origin,
             async {
                 let mut tx = self.store.begin().await?;
-                let case = self.mark_in(tx.as_mut(), &by, card_id).await?;
+                let (case, _card) = self.mark_in(tx.as_mut(), &by, card_id).await?;
                 tx.commit().await?;
                 self.events.send_all(vec![case_changed(&case)]);
                 Ok(case)
@@ -97,6 +97,7 @@ impl Processor {
                 let mut tx = self.store.begin().await?;
                 let mut case = locked_for(tx.as_mut(), case_id, staff).await?;
                 self.package_in(tx.as_mut(), &by, &mut case).await?;
+                tx.save_case(&case).await?;
                 tx.commit().await?;
                 self.events.send_all(vec![case_changed(&case)]);
                 Ok(case)
@@ -161,7 +162,9 @@ impl Processor {
                     .customer_id;
                 let customer = self.recipient(customer_id).await?;
                 let mut tx = self.store.begin().await?;
-                let mut case = self.mark_in(tx.as_mut(), &by, card_id).await?;
+                let (mut case, card) = self.mark_in(tx.as_mut(), &by, card_id).await?;
+                // Packaged and instructed in this transaction: the case is
+                // saved once, by the last step.
                 self.package_in(tx.as_mut(), &by, &mut case).await?;
                 let holder = by.actor.label();
                 let events = self
@@ -170,7 +173,7 @@ impl Processor {
                         &by,
                         &mut case,
                         holder,
-                        &customer,
+                        (&customer, &card.last_four),
                         channels,
                         Sending::First,
                     )
@@ -209,13 +212,17 @@ impl Processor {
             let mut tx = self.store.begin().await?;
             let record = locked_record_for(tx.as_mut(), case_id, staff).await?;
             let mut case = record.case;
+            let card = tx
+                .lock_card(case.card_id)
+                .await?
+                .ok_or(ProcessorError::NotFound("card"))?;
             let events = self
                 .instruct_in(
                     tx.as_mut(),
                     &by,
                     &mut case,
                     record.assigned_to,
-                    &customer,
+                    (&customer, &card.last_four),
                     channels,
                     sending,
                 )

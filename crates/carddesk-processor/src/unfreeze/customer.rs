@@ -1,10 +1,10 @@
 //! The customer's first steps: open the code, read the challenge.
 
 use carddesk_domain::{Actor, CaseState};
-use carddesk_store::{CaseRecord, Outcome};
+use carddesk_store::{CaseKey, CaseRecord, Outcome};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Challenge, CustomerSession, case_object, for_customer, lock_case};
+use super::{Challenge, CustomerSession, case_object, for_customer};
 use crate::instructions::{self};
 use crate::keyring::Purpose;
 use crate::{Event, Processor, ProcessorError, Result, append_audit};
@@ -18,13 +18,15 @@ impl Processor {
             ProcessorError::InvalidInput("an unfreeze code has 10 letters and digits".to_owned())
         })?;
         let digest = self.keys.digest(Purpose::CaseCode, canonical.as_bytes());
-        let found = self
-            .store
-            .case_by_code_digest(&digest)
+        let mut tx = self.store.begin().await?;
+        // Found and locked by its code in one statement: a code a resend
+        // replaced finds nothing, as an unknown one does.
+        let found = tx
+            .lock_customer_case(CaseKey::Code(&digest))
             .await?
             .ok_or(ProcessorError::NotFound("unfreeze code"))?;
-        let case_id = found.case.id;
-        let actor = Actor::Customer(found.case.customer_id);
+        let case_id = found.record.case.id;
+        let actor = Actor::Customer(found.record.case.customer_id);
         let result = self
             .audited(
                 &actor,
@@ -33,23 +35,20 @@ impl Processor {
                 origin,
                 async {
                     let now = self.now();
-                    let mut tx = self.store.begin().await?;
-                    let record = lock_case(tx.as_mut(), case_id).await?;
-                    if record.code_used_at.is_some() {
+                    if found.record.code_used_at.is_some() {
                         return Err(ProcessorError::CodeUsed);
                     }
-                    let mut case = record.case;
+                    let mut case = found.record.case;
                     if case.is_expired_at(now) {
                         return self.expire_in(tx, case, now).await;
                     }
                     case.request(now)?;
                     let token = instructions::new_session_token();
-                    // The lookup above ran unlocked: a resend may have
-                    // replaced the code since. The write accepts only the
-                    // case's current, unused code, under the case's lock.
+                    // The case's current, unused code, checked again in the
+                    // write that spends it and moves the case.
                     let accepted = tx
                         .use_case_code(
-                            case_id,
+                            &case,
                             &digest,
                             &self
                                 .keys
@@ -58,11 +57,8 @@ impl Processor {
                         )
                         .await?;
                     if !accepted {
-                        // The same answer the replaced code gets once the
-                        // resend has committed.
                         return Err(ProcessorError::NotFound("unfreeze code"));
                     }
-                    tx.save_case(&case).await?;
                     append_audit(
                         tx.as_mut(),
                         &actor,
@@ -74,10 +70,6 @@ impl Processor {
                         "one-time code accepted".to_owned(),
                     )
                     .await?;
-                    let card = tx
-                        .lock_card(case.card_id)
-                        .await?
-                        .ok_or(ProcessorError::NotFound("card"))?;
                     tx.commit().await?;
                     self.events.send_all(vec![Event::CaseChanged {
                         case_id,
@@ -86,7 +78,7 @@ impl Processor {
                     Ok(CustomerSession {
                         token,
                         case_id,
-                        card_last_four: card.last_four,
+                        card_last_four: found.card_last_four,
                     })
                 },
             )
@@ -97,9 +89,16 @@ impl Processor {
     /// Sends the client the authentication request: what to provide
     /// (step 5). Asking again while challenged returns the same request.
     pub async fn challenge(&self, session: &SecretString, origin: &str) -> Result<Challenge> {
-        let found = self.case_by_session(session).await?;
-        let case_id = found.case.id;
-        let actor = Actor::Customer(found.case.customer_id);
+        let digest = self
+            .keys
+            .digest(Purpose::Session, session.expose_secret().as_bytes());
+        let mut tx = self.store.begin().await?;
+        let found = tx
+            .lock_customer_case(CaseKey::Session(&digest))
+            .await?
+            .ok_or(ProcessorError::NotFound("session"))?;
+        let case_id = found.record.case.id;
+        let actor = Actor::Customer(found.record.case.customer_id);
         let result = self
             .audited(
                 &actor,
@@ -108,8 +107,7 @@ impl Processor {
                 origin,
                 async {
                     let now = self.now();
-                    let mut tx = self.store.begin().await?;
-                    let mut case = lock_case(tx.as_mut(), case_id).await?.case;
+                    let mut case = found.record.case;
                     if case.is_expired_at(now) {
                         return self.expire_in(tx, case, now).await;
                     }
@@ -129,34 +127,26 @@ impl Processor {
                             format!("asked {}", asked.join(" + ")),
                         )
                         .await?;
+                        tx.commit().await?;
+                        self.events.send_all(vec![Event::CaseChanged {
+                            case_id,
+                            state: case.state,
+                        }]);
                     } else if case.state != CaseState::Challenged {
                         return Err(ProcessorError::CaseClosed);
                     }
-                    let card = tx
-                        .lock_card(case.card_id)
-                        .await?
-                        .ok_or(ProcessorError::NotFound("card"))?;
-                    tx.commit().await?;
-                    let customer = self
-                        .store
-                        .customer(case.customer_id)
-                        .await?
-                        .ok_or(ProcessorError::NotFound("customer"))?;
-                    self.events.send_all(vec![Event::CaseChanged {
-                        case_id,
-                        state: case.state,
-                    }]);
+                    // Asked again: nothing moved, nothing to write.
                     Ok(Challenge {
                         case_id,
                         credentials: case.credentials.clone(),
-                        document_kind: customer.document_kind,
+                        document_kind: found.document_kind,
                         attempts_left: self
                             .config
                             .limits
                             .attempts_per_case
                             .saturating_sub(case.failed_attempts),
                         expires_at: case.expires_at,
-                        card_last_four: card.last_four,
+                        card_last_four: found.card_last_four,
                     })
                 },
             )

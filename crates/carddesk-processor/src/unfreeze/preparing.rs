@@ -3,7 +3,7 @@
 //! three in one (`Processor::mark_package_send`).
 
 use carddesk_domain::case::{CaseError, UnfreezeCase};
-use carddesk_domain::{CardId, Customer};
+use carddesk_domain::{Card, CardId, Customer};
 use carddesk_store::{
     NewOutboxMessage, OutboxChannel, OutboxSubject, Outcome, Package, StoreError, Tx,
 };
@@ -16,13 +16,14 @@ use crate::keyring::Purpose;
 use crate::{Event, Processor, ProcessorError, Result, append_audit};
 
 impl Processor {
-    /// Step 1 inside `tx`: the card locked, the case opened and audited.
+    /// Step 1 inside `tx`: the card locked, the case opened and audited;
+    /// the case, and the card as it was locked.
     pub(super) async fn mark_in(
         &self,
         tx: &mut dyn Tx,
         by: &StepBy<'_>,
         card_id: CardId,
-    ) -> Result<UnfreezeCase> {
+    ) -> Result<(UnfreezeCase, Card)> {
         let card = tx
             .lock_card(card_id)
             .await?
@@ -46,11 +47,12 @@ impl Processor {
             format!("card {} frozen for {}", card.id.0, case.reason.as_str()),
         )
         .await?;
-        Ok(case)
+        Ok((case, card))
     }
 
     /// Step 2 inside `tx`, on a case the caller locked: the package stored
-    /// and audited.
+    /// and audited. The caller saves the case (once, when a step follows in
+    /// the same transaction).
     pub(super) async fn package_in(
         &self,
         tx: &mut dyn Tx,
@@ -77,7 +79,6 @@ impl Processor {
             created_at: by.now,
         })
         .await?;
-        tx.save_case(case).await?;
         let asked: Vec<&str> = case.credentials.iter().map(|c| c.as_str()).collect();
         append_audit(
             tx,
@@ -94,8 +95,9 @@ impl Processor {
     }
 
     /// Step 3 inside `tx`, on a case the caller locked (`holder`: whose it
-    /// is): a fresh code, the messages queued in the outbox, the case moved
-    /// and audited. Returns the events to send after the commit.
+    /// is; `last_four`: its card's): a fresh code, the messages queued in
+    /// the outbox in the customer's language, the case moved and audited.
+    /// Returns the events to send after the commit.
     #[allow(clippy::too_many_arguments)] // The transaction, the step, what it sends and to whom.
     pub(super) async fn instruct_in(
         &self,
@@ -103,7 +105,7 @@ impl Processor {
         by: &StepBy<'_>,
         case: &mut UnfreezeCase,
         holder: String,
-        customer: &Customer,
+        (customer, last_four): (&Customer, &str),
         channels: Channels,
         sending: Sending,
     ) -> Result<Vec<Event>> {
@@ -113,15 +115,7 @@ impl Processor {
             Sending::Again => case.reinstruct(now, limits)?,
         }
         let case_id = case.id;
-        let card = tx
-            .lock_card(case.card_id)
-            .await?
-            .ok_or(ProcessorError::NotFound("card"))?;
-        let language = tx
-            .customer_secrets(case.customer_id)
-            .await?
-            .map(|s| s.language)
-            .unwrap_or_else(|| "zh-CN".to_owned());
+        let language = customer.language.clone();
         let code = instructions::new_code();
         let canonical = instructions::normalize_code(code.expose_secret())
             .unwrap_or_else(|| unreachable!("generated codes are well formed"));
@@ -131,7 +125,7 @@ impl Processor {
         )
         .await?;
         let facts = InstructionFacts {
-            last_four: &card.last_four,
+            last_four,
             code: &code,
             link_base: &self.config.link_base,
             expires_at: case.expires_at.unwrap_or(now),

@@ -3,7 +3,7 @@
 use carddesk_domain::case::{CaseId, FailureOutcome};
 use carddesk_domain::{Actor, Credential};
 use carddesk_store::{Outcome, Package};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use super::{CredentialUpload, VerifyOutcome, case_object, for_customer, lock_case};
@@ -26,7 +26,14 @@ impl Processor {
         upload: CredentialUpload,
         origin: &str,
     ) -> Result<VerifyOutcome> {
-        let found = self.case_by_session(session).await?;
+        let digest = self
+            .keys
+            .digest(Purpose::Session, session.expose_secret().as_bytes());
+        let (found, package) = self
+            .store
+            .case_and_package_by_session(&digest)
+            .await?
+            .ok_or(ProcessorError::NotFound("session"))?;
         let case_id = found.case.id;
         let actor = Actor::Customer(found.case.customer_id);
         let result = self
@@ -36,11 +43,7 @@ impl Processor {
                 &case_object(case_id),
                 origin,
                 async {
-                    let package = self
-                        .store
-                        .package(case_id)
-                        .await?
-                        .ok_or(ProcessorError::NotFound("package"))?;
+                    let package = package.ok_or(ProcessorError::NotFound("package"))?;
                     let matched = self.credentials_match(&package, upload).await?;
                     self.decide(case_id, &actor, matched, origin).await
                 },
@@ -105,9 +108,9 @@ impl Processor {
             return self.expire_in(tx, case, now).await;
         }
         case.check_can_verify(now, limits)?;
-        // Rows are locked before the first audit append takes the chain's
-        // lock, in the same order everywhere (case, card, customer, chain),
-        // so two transactions can never wait on each other. The customer's
+        // Rows are locked in the same order everywhere (case, card,
+        // customer; the audit chain's lock last, at commit), so two
+        // transactions can never wait on each other. The customer's
         // lock holds their allowance still while this upload is decided:
         // uploads to two of their cases at once are counted one by one.
         let card = tx
