@@ -148,6 +148,8 @@ pub trait Store: ApplicationStore + Send + Sync + std::fmt::Debug {
 
     /// A card.
     async fn card(&self, id: CardId) -> Result<Option<Card>>;
+    /// The customer who holds a card, in one statement.
+    async fn customer_of_card(&self, card: CardId) -> Result<Option<Customer>>;
     /// The card whose number has this keyed hash.
     async fn card_by_pan_digest(&self, digest: &[u8]) -> Result<Option<Card>>;
     /// A customer's cards, by id.

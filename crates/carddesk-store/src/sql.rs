@@ -196,6 +196,18 @@ macro_rules! backend {
                 .transpose()
             }
 
+            async fn customer_of_card(&self, card: CardId) -> Result<Option<Customer>> {
+                sqlx::query_as::<$db, CustomerRow>(concat!(
+                    "SELECT ", customer_columns!(), " FROM customers \
+                     WHERE id = (SELECT customer_id FROM cards WHERE id = $1)"
+                ))
+                .bind(card.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Customer::try_from)
+                .transpose()
+            }
+
             async fn card_by_pan_digest(&self, digest: &[u8]) -> Result<Option<Card>> {
                 sqlx::query_as::<$db, CardRow>(concat!(
                     "SELECT ", card_columns!(), " FROM cards WHERE pan_digest = $1"

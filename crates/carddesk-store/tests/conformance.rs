@@ -580,13 +580,27 @@ async fn cards_of_customer_in_id_order(store: &dyn Store) {
 }
 
 async fn cards_by_pan_digest_and_secrets(store: &dyn Store) {
-    let (customer, _) = add_customer(store, 1).await;
+    let (customer, holder) = add_customer(store, 1).await;
     let n1 = new_card(customer, 1, CardStatus::Active);
     let n2 = new_card(customer, 2, frozen(FreezeReason::WrongPinLimit, at(0)));
     let mut tx = store.begin().await.expect("begin");
     let id1 = tx.insert_card(&n1).await.expect("insert");
     let id2 = tx.insert_card(&n2).await.expect("insert");
     tx.commit().await.expect("commit");
+
+    for card in [id1, id2] {
+        assert_eq!(
+            store.customer_of_card(card).await.expect("holder"),
+            Some(customer_of(customer, &holder))
+        );
+    }
+    assert_eq!(
+        store
+            .customer_of_card(CardId(id2.0 + 50))
+            .await
+            .expect("holder"),
+        None
+    );
 
     assert_eq!(
         store

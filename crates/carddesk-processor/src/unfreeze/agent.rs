@@ -154,13 +154,12 @@ impl Processor {
             &card_object(card_id),
             origin,
             async {
-                let customer_id = self
+                // Read before the transaction, as `recipient` says why.
+                let customer = self
                     .store
-                    .card(card_id)
+                    .customer_of_card(card_id)
                     .await?
-                    .ok_or(ProcessorError::NotFound("card"))?
-                    .customer_id;
-                let customer = self.recipient(customer_id).await?;
+                    .ok_or(ProcessorError::NotFound("card"))?;
                 let mut tx = self.store.begin().await?;
                 let (mut case, card) = self.mark_in(tx.as_mut(), &by, card_id).await?;
                 // Packaged and instructed in this transaction: the case is
