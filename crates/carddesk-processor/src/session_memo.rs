@@ -6,8 +6,8 @@
 //! it goes to the store again, which checks revocation, lifetime and the
 //! idle limit and touches the row. So a session idles out at most
 //! `RECHECK_AFTER` early, never late; a sign-out in this process forgets
-//! its session at once, and one in another process is seen within
-//! `RECHECK_AFTER`.
+//! its session at once and for good (a check that raced it included), and
+//! one in another process is seen within `RECHECK_AFTER`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,8 +23,10 @@ const MAX_REMEMBERED: usize = 4_096;
 
 #[derive(Debug)]
 struct Confirmed {
-    /// `None` once signed out here: a check that read the session before
-    /// the sign-out committed must not remember it after.
+    /// `None` once signed out here, for good: a check that read the
+    /// session before the sign-out committed may come back any time after
+    /// it, and must not be believed. (A token is never issued twice, so no
+    /// later sign-in needs the digest again.)
     member: Option<StaffMember>,
     expires_at: DateTime<Utc>,
     at: DateTime<Utc>,
@@ -67,14 +69,14 @@ impl SessionMemo {
         now: DateTime<Utc>,
     ) {
         let mut confirmed = self.lock();
-        if confirmed
-            .get(&digest)
-            .is_some_and(|c| c.member.is_none() && c.fresh(now))
-        {
+        if confirmed.get(&digest).is_some_and(|c| c.member.is_none()) {
             return;
         }
         if confirmed.len() >= MAX_REMEMBERED {
-            confirmed.retain(|_, c| c.fresh(now));
+            // Sign-outs are kept while their session could still be live.
+            confirmed.retain(|_, c| {
+                c.fresh(now) || (c.member.is_none() && now - c.at < crate::staff::SESSION_LIFETIME)
+            });
         }
         if confirmed.len() < MAX_REMEMBERED {
             confirmed.insert(
@@ -88,13 +90,16 @@ impl SessionMemo {
         }
     }
 
-    /// Forgets a session the store refused.
+    /// Forgets a session the store refused (a sign-out's mark stays).
     pub(crate) fn forget(&self, digest: &[u8]) {
-        self.lock().remove(digest);
+        let mut confirmed = self.lock();
+        if confirmed.get(digest).is_some_and(|c| c.member.is_some()) {
+            confirmed.remove(digest);
+        }
     }
 
-    /// Forgets a session signed out in this process, and refuses to
-    /// remember it for the window from `now` (a check racing the sign-out).
+    /// Forgets a session signed out in this process and never remembers it
+    /// again (a check racing the sign-out may come back after it).
     pub(crate) fn signed_out(&self, digest: &[u8], now: DateTime<Utc>) {
         self.lock().insert(
             digest.to_vec(),
@@ -155,13 +160,19 @@ mod tests {
         memo.signed_out(b"s", t(21));
         assert_eq!(memo.recall(b"s", t(21)), None, "signed out");
         // A check that read the session before the sign-out committed
-        // comes back after it: not remembered.
+        // comes back after it, whenever it started: not remembered.
+        memo.remember(b"s".to_vec(), alice(), t(3_600), t(19));
         memo.remember(b"s".to_vec(), alice(), t(3_600), t(22));
+        memo.remember(b"s".to_vec(), alice(), t(3_600), t(60));
         assert_eq!(
-            memo.recall(b"s", t(23)),
+            memo.recall(b"s", t(60)),
             None,
             "not believed after a sign-out"
         );
+        // The store refusing it later keeps the mark.
+        memo.forget(b"s");
+        memo.remember(b"s".to_vec(), alice(), t(3_600), t(61));
+        assert_eq!(memo.recall(b"s", t(61)), None, "still signed out");
     }
 
     #[test]

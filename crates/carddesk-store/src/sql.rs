@@ -96,8 +96,11 @@ macro_rules! backend {
                 let conn: &mut <$db as sqlx::Database>::Connection = &mut self.tx;
                 let rows = sqlx::Executor::fetch_all(conn, sqlx::raw_sql($audit_head)).await?;
                 for row in rows {
-                    if let Ok(seq) = row.try_get::<i64, _>("seq") {
-                        head = Some((seq, row.try_get("hash")?));
+                    match row.try_get::<i64, _>("seq") {
+                        Ok(seq) => head = Some((seq, row.try_get("hash")?)),
+                        // The lock's row.
+                        Err(sqlx::Error::ColumnNotFound(_)) => {}
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_vec()));

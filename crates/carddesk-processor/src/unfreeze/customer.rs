@@ -132,10 +132,13 @@ impl Processor {
                             case_id,
                             state: case.state,
                         }]);
-                    } else if case.state != CaseState::Challenged {
+                    } else if case.state == CaseState::Challenged {
+                        // Asked again: nothing moved, nothing written; the
+                        // case's lock let go now rather than at a rollback.
+                        tx.commit().await?;
+                    } else {
                         return Err(ProcessorError::CaseClosed);
                     }
-                    // Asked again: nothing moved, nothing to write.
                     Ok(Challenge {
                         case_id,
                         credentials: case.credentials.clone(),
