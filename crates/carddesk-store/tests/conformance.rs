@@ -347,6 +347,30 @@ async fn add_case(store: &dyn Store, case: &UnfreezeCase) -> UnfreezeCase {
     UnfreezeCase { id, ..case.clone() }
 }
 
+/// Stores a package asking for both credentials for `case` on `card` and
+/// commits; returns it.
+async fn add_package(
+    store: &dyn Store,
+    case: &UnfreezeCase,
+    card: &Card,
+    created_at: DateTime<Utc>,
+) -> Package {
+    let package = Package {
+        case_id: case.id,
+        card_id: card.id,
+        pan_sealed: bytes("pan-sealed", 1),
+        id_digest: bytes("id-digest", 1),
+        id_sealed: bytes("id-sealed", 1),
+        password_hash: FAKE_PHC.to_owned(),
+        credentials: vec![Credential::IdNumber, Credential::TransactionPassword],
+        created_at,
+    };
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_package(&package).await.expect("insert package");
+    tx.commit().await.expect("commit");
+    package
+}
+
 /// Writes a case's state and commits.
 async fn save(store: &dyn Store, case: &UnfreezeCase) {
     let mut tx = store.begin().await.expect("begin");
@@ -1133,19 +1157,7 @@ async fn customer_case_locked_by_code_or_session(store: &dyn Store) {
         Some((opened.clone(), None)),
         "not packaged"
     );
-    let package = Package {
-        case_id: case.id,
-        card_id: card.id,
-        pan_sealed: bytes("pan-sealed", 1),
-        id_digest: bytes("id-digest", 1),
-        id_sealed: bytes("id-sealed", 1),
-        password_hash: FAKE_PHC.to_owned(),
-        credentials: vec![Credential::IdNumber, Credential::TransactionPassword],
-        created_at: at(minutes(2) + 17),
-    };
-    let mut tx = store.begin().await.expect("begin");
-    tx.insert_package(&package).await.expect("insert package");
-    tx.commit().await.expect("commit");
+    let package = add_package(store, &case, &card, at(minutes(2) + 17)).await;
     assert_eq!(
         store
             .case_and_package_by_session(&session)
@@ -1331,19 +1343,7 @@ async fn packages_round_trip(store: &dyn Store) {
     let case = add_case(store, &open_case(&card, &staff("li", Role::Agent), at(1))).await;
     assert_eq!(store.package(case.id).await.expect("read"), None);
 
-    let package = Package {
-        case_id: case.id,
-        card_id: card.id,
-        pan_sealed: bytes("pan-sealed", 1),
-        id_digest: bytes("id-digest", 1),
-        id_sealed: bytes("id-sealed", 1),
-        password_hash: FAKE_PHC.to_owned(),
-        credentials: vec![Credential::IdNumber, Credential::TransactionPassword],
-        created_at: at(minutes(1) + 17),
-    };
-    let mut tx = store.begin().await.expect("begin");
-    tx.insert_package(&package).await.expect("insert package");
-    tx.commit().await.expect("commit");
+    let package = add_package(store, &case, &card, at(minutes(1) + 17)).await;
     assert_eq!(
         store.package(case.id).await.expect("read"),
         Some(package.clone())
