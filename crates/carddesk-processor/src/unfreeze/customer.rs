@@ -47,14 +47,7 @@ impl Processor {
                     // The case's current, unused code, checked again in the
                     // write that spends it and moves the case.
                     let accepted = tx
-                        .use_case_code(
-                            &case,
-                            &digest,
-                            &self
-                                .keys
-                                .digest(Purpose::Session, token.expose_secret().as_bytes()),
-                            now,
-                        )
+                        .use_case_code(&case, &digest, &self.customer_session_digest(&token), now)
                         .await?;
                     if !accepted {
                         return Err(ProcessorError::NotFound("unfreeze code"));
@@ -89,9 +82,7 @@ impl Processor {
     /// Sends the client the authentication request: what to provide
     /// (step 5). Asking again while challenged returns the same request.
     pub async fn challenge(&self, session: &SecretString, origin: &str) -> Result<Challenge> {
-        let digest = self
-            .keys
-            .digest(Purpose::Session, session.expose_secret().as_bytes());
+        let digest = self.customer_session_digest(session);
         let mut tx = self.store.begin().await?;
         let found = tx
             .lock_customer_case(CaseKey::Session(&digest))
@@ -111,7 +102,10 @@ impl Processor {
                     if case.is_expired_at(now) {
                         return self.expire_in(tx, case, now).await;
                     }
-                    if case.state == CaseState::Requested {
+                    // Asked again while challenged: nothing moves, nothing
+                    // is written, and the commit lets the case's lock go.
+                    let moves = case.state == CaseState::Requested;
+                    if moves {
                         case.challenge(now)?;
                         tx.save_case(&case).await?;
                         let asked: Vec<&str> =
@@ -127,17 +121,15 @@ impl Processor {
                             format!("asked {}", asked.join(" + ")),
                         )
                         .await?;
-                        tx.commit().await?;
+                    } else if case.state != CaseState::Challenged {
+                        return Err(ProcessorError::CaseClosed);
+                    }
+                    tx.commit().await?;
+                    if moves {
                         self.events.send_all(vec![Event::CaseChanged {
                             case_id,
                             state: case.state,
                         }]);
-                    } else if case.state == CaseState::Challenged {
-                        // Asked again: nothing moved, nothing written; the
-                        // case's lock let go now rather than at a rollback.
-                        tx.commit().await?;
-                    } else {
-                        return Err(ProcessorError::CaseClosed);
                     }
                     Ok(Challenge {
                         case_id,
@@ -158,12 +150,16 @@ impl Processor {
     }
 
     pub(super) async fn case_by_session(&self, session: &SecretString) -> Result<CaseRecord> {
-        let digest = self
-            .keys
-            .digest(Purpose::Session, session.expose_secret().as_bytes());
+        let digest = self.customer_session_digest(session);
         self.store
             .case_by_session_digest(&digest)
             .await?
             .ok_or(ProcessorError::NotFound("session"))
+    }
+
+    /// The keyed hash a customer's session token is stored and found by.
+    pub(super) fn customer_session_digest(&self, session: &SecretString) -> Vec<u8> {
+        self.keys
+            .digest(Purpose::Session, session.expose_secret().as_bytes())
     }
 }

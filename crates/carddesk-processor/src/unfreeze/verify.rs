@@ -3,7 +3,7 @@
 use carddesk_domain::case::{CaseId, FailureOutcome};
 use carddesk_domain::{Actor, Credential};
 use carddesk_store::{Outcome, Package};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 
 use super::{CredentialUpload, VerifyOutcome, case_object, for_customer, lock_case};
@@ -26,9 +26,7 @@ impl Processor {
         upload: CredentialUpload,
         origin: &str,
     ) -> Result<VerifyOutcome> {
-        let digest = self
-            .keys
-            .digest(Purpose::Session, session.expose_secret().as_bytes());
+        let digest = self.customer_session_digest(session);
         let (found, package) = self
             .store
             .case_and_package_by_session(&digest)
