@@ -25,7 +25,6 @@ use futures::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -134,7 +133,7 @@ impl Outage<'_> {
 async fn the_server_rides_out_the_database_going_away(pool: PgPool) {
     let relay = Relay::start().await;
     let options = (*pool.connect_options()).clone().port(relay.port);
-    let through_relay = PgPoolOptions::new()
+    let through_relay = PgStore::pool_options()
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(2))
         .connect_with(options)
@@ -147,7 +146,7 @@ async fn the_server_rides_out_the_database_going_away(pool: PgPool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_rides_out_a_postgresql_restart() {
     let cluster = tokio::task::block_in_place(private_cluster::Cluster::start);
-    let pool = PgPoolOptions::new()
+    let pool = PgStore::pool_options()
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(2))
         .connect(&cluster.url("postgres"))

@@ -317,15 +317,15 @@ impl TryFrom<ApplicationRow> for ApplicationRecord {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct VirtualCardRow {
-    card_id: i64,
-    application_id: i64,
-    expiry_year: i32,
-    expiry_month: i32,
-    cvc_digest: Vec<u8>,
-    route: String,
-    decided_by: String,
-    issued_at: i64,
-    revealed_at: Option<i64>,
+    pub(crate) card_id: i64,
+    pub(crate) application_id: i64,
+    pub(crate) expiry_year: i32,
+    pub(crate) expiry_month: i32,
+    pub(crate) cvc_digest: Vec<u8>,
+    pub(crate) route: String,
+    pub(crate) decided_by: String,
+    pub(crate) issued_at: i64,
+    pub(crate) revealed_at: Option<i64>,
 }
 
 impl TryFrom<VirtualCardRow> for VirtualCardRecord {

@@ -10,6 +10,10 @@ use crate::{AuditKey, Result};
 /// The channel processes notify each other of changes on.
 pub const CHANNEL: &str = "carddesk_events";
 
+/// A pooled connection idle this long is asked whether it still works
+/// before a call uses it.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -21,7 +25,7 @@ impl PgStore {
     /// Connects to the database a `postgres://` URL names and applies the
     /// migrations.
     pub async fn connect(url: &str, key: AuditKey) -> Result<Self> {
-        let pool = PgPoolOptions::new()
+        let pool = Self::pool_options()
             .max_connections(16)
             // With the database away a call fails within 5 s (a 503), not
             // after sqlx's default 30 s wait for a connection.
@@ -29,6 +33,27 @@ impl PgStore {
             .connect(url)
             .await?;
         Self::from_pool(pool, key).await
+    }
+
+    /// How the store's pool checks its connections. sqlx's default asks
+    /// the database (a round trip) before handing a connection out, and it
+    /// always does again when the connection comes back, which finds one a
+    /// failed call broke; so a read through the pool cost three round trips.
+    /// Here a connection is asked before use only when it sat idle for a
+    /// second or more, time enough for the database or the network to have
+    /// dropped it unnoticed; one broken meanwhile fails its call as the
+    /// database being away does (503), and is not returned to the pool.
+    pub fn pool_options() -> PgPoolOptions {
+        PgPoolOptions::new()
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_CHECK {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
     }
 
     /// Wraps an existing pool (tests get theirs from `#[sqlx::test]`) and
@@ -153,6 +178,11 @@ crate::search::search_queries! {
 
 crate::idempotency::idempotency_queries! {
     store = PgStore,
+}
+
+crate::customer_view::customer_view_queries! {
+    store = PgStore,
+    db = sqlx::Postgres,
 }
 
 crate::customer_case::customer_case_queries! {

@@ -99,7 +99,7 @@ impl From<CustomerSecretsRow> for CustomerSecrets {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CardRow {
-    id: i64,
+    pub(crate) id: i64,
     customer_id: i64,
     bin: String,
     last_four: String,

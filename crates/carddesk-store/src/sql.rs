@@ -315,39 +315,20 @@ macro_rules! backend {
             }
 
             async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>> {
-                let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", case_columns!(), " FROM unfreeze_cases WHERE 1 = 1"
-                ));
-                if !filter.states.is_empty() {
-                    q.push(" AND state IN (");
-                    let mut list = q.separated(", ");
-                    for state in &filter.states {
-                        list.push_bind(state.as_str());
-                    }
-                    q.push(")");
-                }
-                if let Some(by) = &filter.opened_by {
-                    q.push(" AND opened_by = ").push_bind(by.clone());
-                }
-                if !filter.customers.is_empty() {
-                    q.push(" AND customer_id IN (");
-                    let mut list = q.separated(", ");
-                    for id in &filter.customers {
-                        list.push_bind(id.0);
-                    }
-                    q.push(")");
-                }
-                if let Some(to) = &filter.assigned_to {
-                    q.push(" AND assignee = ").push_bind(to.clone());
-                }
-                if let Some(at) = filter.opened_before {
-                    q.push(" AND opened_at < ").push_bind(micros(at));
-                }
-                if let Some(before) = filter.before_id {
-                    q.push(" AND id < ").push_bind(before);
-                }
-                q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit));
-                convert(q.build_query_as::<CaseRow>().fetch_all(&self.pool).await?)
+                convert(
+                    Self::cases_query(filter)
+                        .build_query_as::<CaseRow>()
+                        .fetch_all(&self.pool)
+                        .await?,
+                )
+            }
+
+            async fn customer_overview(
+                &self,
+                id: CustomerId,
+                open_cases: u32,
+            ) -> Result<Option<crate::CustomerOverview>> {
+                self.customer_overview_sql(id, open_cases).await
             }
 
             async fn package(&self, case: CaseId) -> Result<Option<Package>> {

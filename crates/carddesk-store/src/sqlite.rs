@@ -31,6 +31,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A file does not drop a connection: no check before each use
+            // (sqlx's default, a round trip to the connection's thread).
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Self::from_pool(pool, key).await
@@ -103,6 +106,11 @@ crate::search::search_queries! {
 
 crate::idempotency::idempotency_queries! {
     store = SqliteStore,
+}
+
+crate::customer_view::customer_view_queries! {
+    store = SqliteStore,
+    db = sqlx::Sqlite,
 }
 
 crate::customer_case::customer_case_queries! {

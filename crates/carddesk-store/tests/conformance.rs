@@ -189,6 +189,7 @@ conformance! {
     customer_case_locked_by_code_or_session,
     customer_case_lock_misses_a_code_a_resend_replaced,
     cases_filtered_and_paginated,
+    customer_overview_reads_what_the_view_shows,
     packages_round_trip,
     outbox_listing_and_idempotency,
     outbox_claim_lease_and_settle,
@@ -1207,6 +1208,64 @@ async fn customer_case_lock_misses_a_code_a_resend_replaced(store: &dyn Store) {
             .expect("lock")
             .map(|c| c.record.case.id),
         Some(case.id)
+    );
+}
+
+/// The customer view's read: the customer, their cards (none of another
+/// customer's), and their cases not yet final, newest first, up to the
+/// limit; an unknown customer is `None`.
+async fn customer_overview_reads_what_the_view_shows(store: &dyn Store) {
+    let li = staff("li", Role::Agent);
+    let (id, c) = add_customer(store, 1).await;
+    let dormant = add_card(
+        store,
+        id,
+        1,
+        frozen(FreezeReason::Dormant, at(-minutes(60))),
+    )
+    .await;
+    let second = add_card(
+        store,
+        id,
+        2,
+        frozen(FreezeReason::Dormant, at(-minutes(30))),
+    )
+    .await;
+    let active = add_card(store, id, 3, CardStatus::Active).await;
+    let mut ended = add_case(store, &open_case(&dormant, &li, at(1))).await;
+    ended.cancel(at(2)).expect("cancel");
+    save(store, &ended).await;
+    let reopened = add_case(store, &open_case(&dormant, &li, at(3))).await;
+    let mut packaged = add_case(store, &open_case(&second, &li, at(4))).await;
+    packaged.package(at(5)).expect("package");
+    save(store, &packaged).await;
+    let elsewhere = frozen_card(store, 9, FreezeReason::Dormant).await;
+    add_case(store, &open_case(&elsewhere, &li, at(6))).await;
+
+    let found = store
+        .customer_overview(id, 50)
+        .await
+        .expect("read")
+        .expect("the customer");
+    assert_eq!(found.customer, customer_of(id, &c));
+    assert_eq!(found.cards, vec![dormant, second, active]);
+    let open: Vec<_> = found.open_cases.into_iter().map(|r| r.case).collect();
+    assert_eq!(open, vec![packaged.clone(), reopened]);
+    assert!(found.virtual_cards.is_empty());
+
+    let newest = store
+        .customer_overview(id, 1)
+        .await
+        .expect("read")
+        .expect("the customer");
+    let open: Vec<_> = newest.open_cases.into_iter().map(|r| r.case).collect();
+    assert_eq!(open, vec![packaged]);
+    assert_eq!(
+        store
+            .customer_overview(CustomerId(id.0 + 1_000), 50)
+            .await
+            .expect("read"),
+        None
     );
 }
 

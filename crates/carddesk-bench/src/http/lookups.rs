@@ -1,13 +1,17 @@
 //! Card lookup at many agents at once on the million-card bank, over HTTP,
-//! in process and through sqlx.
+//! in process and through sqlx: each path adds one layer to the one
+//! before, so the table says where a view's cost goes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use carddesk_domain::CustomerId;
-use carddesk_processor::{CustomerQuery, Keyring, Processor};
-use carddesk_store::PgStore;
+use carddesk_processor::Keyring;
+use carddesk_processor::desk::LocalDesk;
+use carddesk_store::{PgStore, Store};
+use carddesk_wire::Desk as _;
 use rand::{Rng, SeedableRng};
+use secrecy::SecretString;
 use tokio::task::JoinSet;
 
 use crate::lookup::{RAW_QUERY, RawCard};
@@ -18,22 +22,30 @@ use super::{Server, call, client, sign_out, signed_in_agents};
 /// The ways to look a customer's cards up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
-    /// `RAW_QUERY` through sqlx, decoded into tuples.
+    /// `RAW_QUERY` through sqlx, decoded into tuples: the customer's
+    /// cards, one statement.
     Sqlx,
-    /// The processor's `look_up` in this process (customer, then cards).
-    Processor,
-    /// `GET /api/agent/customers/{id}` over HTTP (the desk's customer
-    /// view, which also reads the open cases and audits the read).
+    /// The store's `customer_overview`: what the customer view reads (the
+    /// customer, the cards with their virtual-card facts, the open cases),
+    /// three statements on one connection, into domain types.
+    Store,
+    /// The desk's customer view in this process, as the offline console
+    /// calls it: the session checked, the reads, the read's audit entry
+    /// committed, the wire's types.
+    Desk,
+    /// The same view as `GET /api/agent/customers/{id}` over HTTP: the
+    /// desk's call in the server, HTTP and JSON at both ends.
     Http,
 }
 
-const PATHS: [Path; 3] = [Path::Sqlx, Path::Processor, Path::Http];
+const PATHS: [Path; 4] = [Path::Sqlx, Path::Store, Path::Desk, Path::Http];
 
 impl Path {
     fn name(self) -> &'static str {
         match self {
             Path::Sqlx => "sqlx",
-            Path::Processor => "processor",
+            Path::Store => "store",
+            Path::Desk => "desk",
             Path::Http => "HTTP",
         }
     }
@@ -42,7 +54,8 @@ impl Path {
 /// What the agents share.
 struct Desk {
     pool: sqlx::PgPool,
-    processor: Processor,
+    store: Arc<dyn Store>,
+    local: LocalDesk,
     client: reqwest::Client,
     /// `…/api/agent/customers`, the customer's id to follow.
     customers_url: String,
@@ -58,12 +71,14 @@ async fn look_up(desk: &Desk, path: Path, agent: usize, id: i64) -> anyhow::Resu
             .fetch_all(&desk.pool)
             .await?
             .len()),
-        Path::Processor => {
-            let found = desk
-                .processor
-                .look_up(&CustomerQuery::Id(CustomerId(id)))
-                .await?;
-            Ok(found.iter().map(|c| c.cards.len()).sum())
+        Path::Store => Ok(desk
+            .store
+            .customer_overview(CustomerId(id), 50)
+            .await?
+            .map_or(0, |found| found.cards.len())),
+        Path::Desk => {
+            let token = SecretString::from(desk.tokens[agent % desk.tokens.len()].clone());
+            Ok(desk.local.customer(&token, id).await?.customer.cards.len())
         }
         Path::Http => {
             let found = call(
@@ -79,8 +94,8 @@ async fn look_up(desk: &Desk, path: Path, agent: usize, id: i64) -> anyhow::Resu
     }
 }
 
-/// Three rounds of `agents` agents at once doing `each` lookups by every
-/// path, each path going first once so drift in the machine's speed falls
+/// Rounds of `agents` agents at once doing `each` lookups by every
+/// path, as many rounds as paths, each path going first once so drift in the machine's speed falls
 /// on all of them; per path, every lookup's time and the wall time, and
 /// whether a phase hit `limit`.
 async fn rounds(
@@ -166,8 +181,8 @@ async fn phase(
 
 /// Card lookup at `--agents-at-once` agents on the million-card PostgreSQL
 /// bank: over HTTP (each agent signed in with a session of their own), in
-/// process through the processor, and through sqlx, all on the one pool
-/// of the server's store, taking turns in three rounds.
+/// process through the desk and the store, and through sqlx, all on the
+/// one pool of the server's store, taking turns in rounds.
 pub(crate) async fn lookups(
     args: &Args,
     keys: &Arc<Keyring>,
@@ -175,19 +190,21 @@ pub(crate) async fn lookups(
     customers: i64,
 ) -> anyhow::Result<()> {
     let agents = args.agents_at_once.max(1);
-    let each = args.agent_lookups.div_ceil(3).max(1);
+    let each = args.agent_lookups.div_ceil(PATHS.len()).max(1);
     println!(
         "\ncard lookup at {agents} agents at once, PostgreSQL, {} cards, {} lookups per path (µs):",
         args.cards,
-        agents * each * 3
+        agents * each * PATHS.len()
     );
     let pool = pg.pool().clone();
-    let server = Server::start(Arc::new(pg), keys.clone()).await?;
+    let store: Arc<dyn Store> = Arc::new(pg);
+    let server = Server::start(store.clone(), keys.clone()).await?;
     let client = client()?;
     let tokens = signed_in_agents(&server, &client, "bench.agent.", agents).await?;
     let desk = Arc::new(Desk {
         pool,
-        processor: server.processor.clone(),
+        store,
+        local: LocalDesk::new(server.processor.clone()),
         client: client.clone(),
         customers_url: format!("{}/api/agent/customers", server.base),
         tokens,
@@ -210,7 +227,10 @@ pub(crate) async fn lookups(
     // For scale: one agent alone, so each lookup's own cost rather than
     // the queue in front of it.
     let alone = 200;
-    println!("  one agent alone, {} lookups per path:", alone * 3);
+    println!(
+        "  one agent alone, {} lookups per path:",
+        alone * PATHS.len()
+    );
     let (mut samples, cut) = rounds(&desk, 1, alone, 100, limit).await?;
     print_rows(&mut samples);
     if cut_short || cut {

@@ -4,7 +4,7 @@
 
 use carddesk_domain::case::CaseId;
 use carddesk_domain::{Actor, CardId, CustomerId, StaffMember};
-use carddesk_store::{CaseFilter, Outcome};
+use carddesk_store::Outcome;
 use carddesk_wire as wire;
 use secrecy::SecretString;
 
@@ -13,13 +13,8 @@ use super::{LocalDesk, convert};
 use crate::instructions::{self, InstructionFacts};
 use crate::{ProcessorError, Result};
 
-/// Open case states, for the customer view.
-const OPEN: [carddesk_domain::CaseState; 7] = {
-    use carddesk_domain::CaseState::*;
-    [
-        Marked, Packaged, Instructed, Requested, Challenged, Verified, Approved,
-    ]
-};
+/// The most open cases the customer view lists.
+const OPEN_CASES_SHOWN: u32 = 50;
 
 impl LocalDesk {
     /// Writes the audit entry of a read, in a transaction of its own.
@@ -102,37 +97,27 @@ impl LocalDesk {
         let object = format!("customer:{id}");
         let staff = self.authorize(token, Action::ViewCustomer, &object).await?;
         let p = &self.processor;
-        let customer = p
+        let found = p
             .store()
-            .customer(CustomerId(id))
+            .customer_overview(CustomerId(id), OPEN_CASES_SHOWN)
             .await?
             .ok_or(ProcessorError::NotFound("customer"))?;
-        let cards = p.cards_of(customer.id).await?;
-        let open_cases = p
-            .store()
-            .cases(&CaseFilter {
-                states: OPEN.to_vec(),
-                customers: vec![customer.id],
-                limit: 50,
-                ..CaseFilter::default()
-            })
-            .await?;
-        let virtual_cards = p.store().virtual_cards_of_customer(customer.id).await?;
+        let cards = found.cards.len();
         let view = wire::CustomerView {
-            customer: convert::customer(&customer, &cards, p.policy()),
-            open_cases: open_cases
+            customer: convert::customer(&found.customer, &found.cards, p.policy()),
+            open_cases: found
+                .open_cases
                 .iter()
                 .map(|c| convert::case(c, self.max_attempts()))
                 .collect(),
-            virtual_cards: virtual_cards.iter().map(convert::virtual_card).collect(),
+            virtual_cards: found
+                .virtual_cards
+                .iter()
+                .map(convert::virtual_card)
+                .collect(),
         };
-        self.audit_read(
-            &staff,
-            "customer.viewed",
-            &object,
-            format!("{} cards", cards.len()),
-        )
-        .await?;
+        self.audit_read(&staff, "customer.viewed", &object, format!("{cards} cards"))
+            .await?;
         Ok(view)
     }
 
