@@ -185,8 +185,8 @@ pub trait Store: ApplicationStore + Send + Sync + std::fmt::Debug {
     async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>>;
     /// A customer with their cards, the virtual-card facts of those that
     /// have them, and their cases not yet final (newest first, at most
-    /// `open_cases`), on one connection: what the desk's customer view
-    /// shows, in three statements instead of four reads through the pool.
+    /// `open_cases`): what the desk's customer view shows, in one
+    /// statement (two for a customer without a card).
     async fn customer_overview(
         &self,
         id: CustomerId,

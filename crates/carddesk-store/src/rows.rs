@@ -57,12 +57,12 @@ pub(crate) fn status_columns(
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CustomerRow {
-    id: i64,
-    name: String,
-    document_kind: String,
-    document_masked: String,
-    phone: String,
-    language: String,
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) document_kind: String,
+    pub(crate) document_masked: String,
+    pub(crate) phone: String,
+    pub(crate) language: String,
 }
 
 impl TryFrom<CustomerRow> for Customer {
@@ -100,7 +100,7 @@ impl From<CustomerSecretsRow> for CustomerSecrets {
 #[derive(sqlx::FromRow)]
 pub(crate) struct CardRow {
     pub(crate) id: i64,
-    customer_id: i64,
+    pub(crate) customer_id: i64,
     bin: String,
     last_four: String,
     pan_length: i32,

@@ -1213,7 +1213,8 @@ async fn customer_case_lock_misses_a_code_a_resend_replaced(store: &dyn Store) {
 
 /// The customer view's read: the customer, their cards (none of another
 /// customer's), and their cases not yet final, newest first, up to the
-/// limit; an unknown customer is `None`.
+/// limit; a customer without a card has an empty view, an unknown one is
+/// `None`.
 async fn customer_overview_reads_what_the_view_shows(store: &dyn Store) {
     let li = staff("li", Role::Agent);
     let (id, c) = add_customer(store, 1).await;
@@ -1260,6 +1261,14 @@ async fn customer_overview_reads_what_the_view_shows(store: &dyn Store) {
         .expect("the customer");
     let open: Vec<_> = newest.open_cases.into_iter().map(|r| r.case).collect();
     assert_eq!(open, vec![packaged]);
+    let (bare, b) = add_customer(store, 2).await;
+    let cardless = store
+        .customer_overview(bare, 50)
+        .await
+        .expect("read")
+        .expect("a customer without a card");
+    assert_eq!(cardless.customer, customer_of(bare, &b));
+    assert!(cardless.cards.is_empty() && cardless.open_cases.is_empty());
     assert_eq!(
         store
             .customer_overview(CustomerId(id.0 + 1_000), 50)
