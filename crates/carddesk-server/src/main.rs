@@ -18,6 +18,13 @@ use carddesk_server::config::{Overrides, ServerConfig};
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 
+// Every request allocates (HTTP, JSON, rows, futures): glibc's malloc and
+// free were a seventh of the process's time under load; with mimalloc
+// the customer view over HTTP serves 30 % more a second, flows 8 % more
+// (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The CardDesk processor as a server.
 #[derive(Debug, Parser)]
 #[command(version)]
