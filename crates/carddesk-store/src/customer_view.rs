@@ -54,7 +54,8 @@ macro_rules! view_statement {
              v.expiry_month AS v_expiry_month, v.cvc_digest AS v_cvc_digest, \
              v.route AS v_route, v.decided_by AS v_decided_by, v.issued_at AS v_issued_at, \
              v.revealed_at AS v_revealed_at, \
-             k.id AS case_id, k.reason AS case_reason, k.credentials AS case_credentials, \
+             k.id AS case_id, k.customer_id AS case_customer_id, k.reason AS case_reason, \
+             k.credentials AS case_credentials, \
              k.needs_approval AS case_needs_approval, k.state AS case_state, \
              k.failed_attempts AS case_failed_attempts, k.opened_by AS case_opened_by, \
              k.assignee AS case_assignee, k.opened_at AS case_opened_at, \
@@ -89,6 +90,7 @@ pub(crate) struct ViewRow {
     v_issued_at: Option<i64>,
     v_revealed_at: Option<i64>,
     case_id: Option<i64>,
+    case_customer_id: Option<i64>,
     case_reason: Option<String>,
     case_credentials: Option<String>,
     case_needs_approval: Option<bool>,
@@ -146,7 +148,7 @@ impl ViewRow {
         CaseRecord::try_from(CaseRow {
             id,
             card_id: self.card.id,
-            customer_id: self.card.customer_id,
+            customer_id: self.case_customer_id.ok_or_else(bad)?,
             reason: self.case_reason.take().ok_or_else(bad)?,
             credentials: self.case_credentials.take().ok_or_else(bad)?,
             needs_approval: self.case_needs_approval.ok_or_else(bad)?,

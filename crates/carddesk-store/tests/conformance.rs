@@ -1243,6 +1243,14 @@ async fn customer_overview_reads_what_the_view_shows(store: &dyn Store) {
     let elsewhere = frozen_card(store, 9, FreezeReason::Dormant).await;
     add_case(store, &open_case(&elsewhere, &li, at(6))).await;
 
+    // One given to another agent: every field of the records, against the
+    // case list.
+    let mut tx = store.begin().await.expect("begin");
+    tx.assign_case(reopened.id, "agent:wang", at(7))
+        .await
+        .expect("assign");
+    tx.commit().await.expect("commit");
+
     let found = store
         .customer_overview(id, 50)
         .await
@@ -1250,8 +1258,25 @@ async fn customer_overview_reads_what_the_view_shows(store: &dyn Store) {
         .expect("the customer");
     assert_eq!(found.customer, customer_of(id, &c));
     assert_eq!(found.cards, vec![dormant, second, active]);
-    let open: Vec<_> = found.open_cases.into_iter().map(|r| r.case).collect();
-    assert_eq!(open, vec![packaged.clone(), reopened]);
+    let listed = store
+        .cases(&CaseFilter {
+            states: CaseState::ALL
+                .into_iter()
+                .filter(|s| !s.is_final())
+                .collect(),
+            customers: vec![id],
+            limit: 50,
+            ..CaseFilter::default()
+        })
+        .await
+        .expect("cases");
+    assert_eq!(
+        found.open_cases, listed,
+        "the same records as the case list"
+    );
+    assert_eq!(found.open_cases[1].assigned_to, "agent:wang");
+    let open: Vec<_> = found.open_cases.iter().map(|r| r.case.id).collect();
+    assert_eq!(open, vec![packaged.id, reopened.id], "newest first");
     assert!(found.virtual_cards.is_empty());
 
     let newest = store
