@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carddesk_processor::Keyring;
-use carddesk_store::{PgStore, SqliteStore, Store};
+use carddesk_store::{CardStore, PgStore, SqliteStore, Store};
 use clap::Parser;
 
 // As in `carddesk-server`, whose requests this measures: glibc's malloc and

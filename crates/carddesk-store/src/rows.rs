@@ -11,12 +11,9 @@ use carddesk_domain::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::outbox_subject::OutboxSubject;
 use crate::records::{
-    AuditRecord, CardSecrets, CustomerSecrets, NewAuditEntry, NewOutboxMessage, OutboxChannel,
-    OutboxMessage, Outcome, Package,
+    AuditRecord, CardSecrets, CustomerSecrets, IdempotentResponse, NewAuditEntry, Outcome, Package,
 };
-use crate::records::{IdempotentResponse, StaffRecord, StaffSessionRecord};
 use crate::{CaseRecord, Result, StoreError};
 
 /// Both databases keep time as microseconds since the Unix epoch.
@@ -257,70 +254,6 @@ impl TryFrom<PackageRow> for Package {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct OutboxRow {
-    id: i64,
-    case_id: Option<i64>,
-    application_id: Option<i64>,
-    purpose: String,
-    channel: String,
-    recipient: String,
-    language: String,
-    body_sealed: Vec<u8>,
-    idempotency_key: String,
-    status: String,
-    attempts: i32,
-    created_at: i64,
-}
-
-impl TryFrom<OutboxRow> for OutboxMessage {
-    type Error = StoreError;
-    fn try_from(r: OutboxRow) -> Result<Self> {
-        Ok(OutboxMessage {
-            id: r.id,
-            message: NewOutboxMessage {
-                subject: OutboxSubject::from_columns(r.case_id, r.application_id, &r.purpose)
-                    .ok_or(StoreError::Corrupt("outbox"))?,
-                channel: OutboxChannel::parse(&r.channel).ok_or(StoreError::Corrupt("outbox"))?,
-                recipient: r.recipient,
-                language: r.language,
-                body_sealed: r.body_sealed,
-                idempotency_key: r.idempotency_key,
-                created_at: from_micros(r.created_at)?,
-            },
-            status: r.status,
-            attempts: r.attempts,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct OutboxDeliveryRow {
-    #[sqlx(flatten)]
-    message: OutboxRow,
-    next_attempt_at: i64,
-    claimed_until: Option<i64>,
-    last_attempt_at: Option<i64>,
-    last_error_code: Option<String>,
-    sent_at: Option<i64>,
-    delivered_via: Option<String>,
-}
-
-impl TryFrom<OutboxDeliveryRow> for crate::records::OutboxDelivery {
-    type Error = StoreError;
-    fn try_from(r: OutboxDeliveryRow) -> Result<Self> {
-        Ok(crate::records::OutboxDelivery {
-            message: OutboxMessage::try_from(r.message)?,
-            next_attempt_at: from_micros(r.next_attempt_at)?,
-            claimed_until: r.claimed_until.map(from_micros).transpose()?,
-            last_attempt_at: r.last_attempt_at.map(from_micros).transpose()?,
-            last_error_code: r.last_error_code,
-            sent_at: r.sent_at.map(from_micros).transpose()?,
-            delivered_via: r.delivered_via,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
 pub(crate) struct AuditRow {
     seq: i64,
     at: i64,
@@ -380,60 +313,6 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
-}
-
-fn parse_role(s: &str) -> Result<carddesk_domain::Role> {
-    carddesk_domain::Role::parse(s).ok_or(StoreError::Corrupt("staff role"))
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct StaffRow {
-    username: String,
-    display_name: String,
-    role: String,
-    password_hash: String,
-    failed_signins: i32,
-    locked_until: Option<i64>,
-}
-
-impl TryFrom<StaffRow> for StaffRecord {
-    type Error = StoreError;
-    fn try_from(r: StaffRow) -> Result<Self> {
-        Ok(StaffRecord {
-            member: carddesk_domain::StaffMember {
-                username: r.username,
-                role: parse_role(&r.role)?,
-            },
-            display_name: r.display_name,
-            password_hash: r.password_hash,
-            failed_signins: u32::try_from(r.failed_signins).unwrap_or_default(),
-            locked_until: r.locked_until.map(from_micros).transpose()?,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct StaffSessionRow {
-    username: String,
-    role: String,
-    expires_at: i64,
-    revoked_at: Option<i64>,
-    last_used_at: i64,
-}
-
-impl TryFrom<StaffSessionRow> for StaffSessionRecord {
-    type Error = StoreError;
-    fn try_from(r: StaffSessionRow) -> Result<Self> {
-        Ok(StaffSessionRecord {
-            member: carddesk_domain::StaffMember {
-                username: r.username,
-                role: parse_role(&r.role)?,
-            },
-            expires_at: from_micros(r.expires_at)?,
-            revoked_at: r.revoked_at.map(from_micros).transpose()?,
-            last_used_at: from_micros(r.last_used_at)?,
-        })
-    }
 }
 
 #[derive(sqlx::FromRow)]

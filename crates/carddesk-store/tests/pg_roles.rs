@@ -8,7 +8,7 @@
 //! Run with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
 
 use carddesk_store::pg_roles::grant_server_role;
-use carddesk_store::{AuditKey, ChainReport, NewAuditEntry, Outcome, PgStore, Store};
+use carddesk_store::{AuditKey, AuditStore, ChainReport, NewAuditEntry, Outcome, PgStore, Store};
 use chrono::Utc;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
