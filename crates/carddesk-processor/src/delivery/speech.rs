@@ -26,6 +26,11 @@ use thiserror::Error;
 use tokio::io::AsyncWriteExt;
 use zeroize::Zeroizing;
 
+mod mac;
+mod windows;
+pub use mac::MacSay;
+pub use windows::WindowsSapi;
+
 /// What an engine is asked to say.
 #[derive(Debug, Clone, Copy)]
 pub struct Prompt<'a> {
@@ -173,114 +178,6 @@ impl SpeechEngine for EspeakNg {
             program: self.program.display().to_string(),
         })?;
         Ok(wav)
-    }
-}
-
-/// macOS's `say`, reading plain text on its standard input (`-f -`) and
-/// writing 16-bit WAV to a private temporary file. **Untested**: written
-/// for macOS, never run there by this project's tests.
-#[derive(Debug, Clone)]
-pub struct MacSay {
-    /// The program (`say` by default).
-    pub program: PathBuf,
-    /// The voice for Mandarin.
-    pub mandarin_voice: String,
-    /// The voice for English.
-    pub english_voice: String,
-    /// The longest a rendering may take.
-    pub timeout: Duration,
-}
-
-impl Default for MacSay {
-    fn default() -> Self {
-        Self {
-            program: PathBuf::from("say"),
-            mandarin_voice: "Tingting".to_owned(),
-            english_voice: "Samantha".to_owned(),
-            timeout: Duration::from_secs(20),
-        }
-    }
-}
-
-#[async_trait]
-impl SpeechEngine for MacSay {
-    fn name(&self) -> &'static str {
-        "say"
-    }
-
-    fn max_duration(&self) -> Duration {
-        self.timeout
-    }
-
-    async fn render(&self, prompt: &Prompt<'_>) -> Result<Zeroizing<Vec<u8>>, SpeechError> {
-        let dir = PrivateDir::new()?;
-        let out = dir.path.join("prompt.wav");
-        let voice = if prompt.language == "zh-CN" {
-            &self.mandarin_voice
-        } else {
-            &self.english_voice
-        };
-        let mut command = tokio::process::Command::new(&self.program);
-        command
-            .args(["-v", voice, "--data-format=LEI16@22050", "-f", "-", "-o"])
-            .arg(&out);
-        run(command, &self.program, prompt.text, self.timeout).await?;
-        Ok(Zeroizing::new(tokio::fs::read(&out).await?))
-    }
-}
-
-/// Windows' SAPI through PowerShell's `System.Speech`, reading SSML on its
-/// standard input and writing WAV to a private temporary file. The
-/// Mandarin prompt needs a Chinese voice installed (such as Huihui).
-/// **Untested**: written for Windows, never run there by this project's
-/// tests.
-#[derive(Debug, Clone)]
-pub struct WindowsSapi {
-    /// The program (`powershell` by default).
-    pub program: PathBuf,
-    /// The longest a rendering may take.
-    pub timeout: Duration,
-}
-
-impl Default for WindowsSapi {
-    fn default() -> Self {
-        Self {
-            program: PathBuf::from("powershell"),
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// The script: read the SSML as UTF-8 from standard input, speak it into
-/// the file named by `CARDDESK_WAV`. The path travels in the environment
-/// so that no quoting of it is needed.
-const SAPI_SCRIPT: &str = "$ErrorActionPreference = 'Stop'; \
-    [Console]::InputEncoding = [System.Text.Encoding]::UTF8; \
-    Add-Type -AssemblyName System.Speech; \
-    $s = New-Object System.Speech.Synthesis.SpeechSynthesizer; \
-    $s.SetOutputToWaveFile($env:CARDDESK_WAV); \
-    $s.SpeakSsml([Console]::In.ReadToEnd()); \
-    $s.Dispose()";
-
-#[async_trait]
-impl SpeechEngine for WindowsSapi {
-    fn name(&self) -> &'static str {
-        "sapi"
-    }
-
-    fn max_duration(&self) -> Duration {
-        self.timeout
-    }
-
-    async fn render(&self, prompt: &Prompt<'_>) -> Result<Zeroizing<Vec<u8>>, SpeechError> {
-        let dir = PrivateDir::new()?;
-        let out = dir.path.join("prompt.wav");
-        let mut command = tokio::process::Command::new(&self.program);
-        command
-            .args(["-NoProfile", "-NonInteractive", "-Command", SAPI_SCRIPT])
-            .env("CARDDESK_WAV", &out);
-        run(command, &self.program, prompt.ssml, self.timeout).await?;
-        Ok(Zeroizing::new(tokio::fs::read(&out).await?))
     }
 }
 
