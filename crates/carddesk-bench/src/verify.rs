@@ -150,6 +150,13 @@ impl BenchPerson {
     }
 }
 
+/// How many rounds a measured run is cut into, each a share of its work
+/// right after its own baseline of raw Argon2id ([`processor_rate`] here,
+/// the flows over HTTP and in process): the machine's speed drifts (a
+/// virtual machine's neighbours), and the drift then falls on the work and
+/// its baseline alike.
+pub(crate) const BASELINE_ROUNDS: usize = 4;
+
 /// Raw Argon2id verifications per second on every core.
 pub(crate) fn raw_argon2_rate(n: usize) -> f64 {
     let password = SecretString::from("482915".to_owned());
@@ -174,7 +181,7 @@ pub(crate) fn raw_argon2_rate(n: usize) -> f64 {
 /// once, each on their own challenged case. The processor itself runs no
 /// more Argon2id checks at once than there are cores, as the baseline does;
 /// the other customers' database work fills the gaps. Measured in
-/// [`ROUNDS`] rounds, each a quarter of the verifications right after a
+/// [`BASELINE_ROUNDS`] rounds, each a quarter of the verifications right after a
 /// baseline of as many raw checks: a virtual machine's speed drifts within
 /// a minute, and one baseline before all of it let the drift fall on one
 /// side only (overheads of 6 to 20 % for one build, run after run).
@@ -236,7 +243,7 @@ async fn processor_rate(
         sessions.push((session.token, document));
     }
     let (mut raw_secs, mut processor_secs) = (0.0, 0.0);
-    let chunk = n.div_ceil(ROUNDS).max(1);
+    let chunk = n.div_ceil(BASELINE_ROUNDS).max(1);
     while !sessions.is_empty() {
         let round: Vec<_> = sessions.drain(..chunk.min(sessions.len())).collect();
         raw_secs += round.len() as f64 / raw_argon2_rate(round.len());
@@ -244,9 +251,6 @@ async fn processor_rate(
     }
     Ok((n as f64 / raw_secs, n as f64 / processor_secs))
 }
-
-/// Rounds of [`processor_rate`], each after its own baseline.
-const ROUNDS: usize = 4;
 
 /// Verifies every session's upload, `workers` at a time; the seconds it took.
 async fn verify_all(

@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use serde_json::json;
 use tokio::task::JoinSet;
 
-use crate::verify::{BenchPerson, raw_argon2_rate};
+use crate::verify::{BASELINE_ROUNDS, BenchPerson, raw_argon2_rate};
 use crate::{Args, cores, database, drop_all, percentiles, us};
 
 use super::{Server, TRANSACTION_PASSWORD, call, client, sign_out, signed_in_agents};
@@ -266,16 +266,13 @@ pub(crate) async fn flows(args: &Args, keys: &Arc<Keyring>) -> anyhow::Result<()
         "  {:<10} {:>14} {:>10} {:>8} {:>12} {:>12}",
         "path", "raw Argon2id/s", "flows/s", "ratio", "flow p50 ms", "flow p99 ms"
     );
-    // Four rounds, each a baseline right before a quarter of a path's
-    // flows, the paths taking turns at going first: the machine's speed
-    // drifts (a virtual machine's neighbours), and the drift then falls on
-    // flows and baseline alike.
-    const ROUNDS: usize = 4;
-    let chunk = n.div_ceil(ROUNDS).max(1);
+    // Rounds, each a baseline right before a share of a path's flows, the
+    // paths taking turns at going first.
+    let chunk = n.div_ceil(BASELINE_ROUNDS).max(1);
     let paths = [(Via::Http, over_http), (Via::InProcess, in_process)];
     // Per path: baseline verifications and seconds, flows, flow seconds.
     let mut tally: Vec<(f64, f64, FlowTimes, f64)> = vec![(0.0, 0.0, Vec::new(), 0.0); 2];
-    for round in 0..ROUNDS {
+    for round in 0..BASELINE_ROUNDS {
         for k in 0..2 {
             let p = (round + k) % 2;
             let (via, people) = &paths[p];

@@ -27,7 +27,7 @@ enum Path {
     Sqlx,
     /// The store's `customer_overview`: what the customer view reads (the
     /// customer, the cards with their virtual-card facts, the open cases),
-    /// three statements on one connection, into domain types.
+    /// one statement, into domain types.
     Store,
     /// The desk's customer view in this process, as the offline console
     /// calls it: the session checked, the reads, the read's audit entry
@@ -94,10 +94,10 @@ async fn look_up(desk: &Desk, path: Path, agent: usize, id: i64) -> anyhow::Resu
     }
 }
 
-/// Rounds of `agents` agents at once doing `each` lookups by every
-/// path, as many rounds as paths, each path going first once so drift in the machine's speed falls
-/// on all of them; per path, every lookup's time and the wall time, and
-/// whether a phase hit `limit`.
+/// Rounds of `agents` agents at once doing `each` lookups by every path,
+/// as many rounds as paths, each path going first once so drift in the
+/// machine's speed falls on all of them; per path, every lookup's time and
+/// the wall time, and whether a phase hit `limit`.
 async fn rounds(
     desk: &Arc<Desk>,
     agents: usize,
