@@ -82,9 +82,16 @@ impl Default for ProcessorConfig {
     }
 }
 
-/// The processor: the use cases over one store.
+/// The processor: the use cases over one store. Cheap to clone (one
+/// reference count): every request's desk holds a clone.
 #[derive(Debug, Clone)]
 pub struct Processor {
+    inner: Arc<Inner>,
+}
+
+/// What every clone of a [`Processor`] shares.
+#[derive(Debug)]
+struct Inner {
     store: Arc<dyn Store>,
     keys: Arc<Keyring>,
     policy: UnfreezePolicy,
@@ -138,53 +145,55 @@ impl Processor {
         }
         let audit_writer = audit_writer::AuditWriter::start(store.clone());
         Ok(Self {
-            store,
-            keys,
-            policy,
-            config,
-            clock,
-            events,
-            hashing: hashing::Hashing::new(),
-            revocations: staff::Revocations::default(),
-            sessions: Arc::default(),
-            audit_writer,
+            inner: Arc::new(Inner {
+                store,
+                keys,
+                policy,
+                config,
+                clock,
+                events,
+                hashing: hashing::Hashing::new(),
+                revocations: staff::Revocations::default(),
+                sessions: Arc::default(),
+                audit_writer,
+            }),
         })
     }
 
     /// The store underneath (for reads the use cases do not wrap).
     pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+        &self.inner.store
     }
 
     /// The keyring.
     pub fn keys(&self) -> &Keyring {
-        &self.keys
+        &self.inner.keys
     }
 
     /// The unfreeze policy in force.
     pub fn policy(&self) -> &UnfreezePolicy {
-        &self.policy
+        &self.inner.policy
     }
 
     /// The configuration.
     pub fn config(&self) -> &ProcessorConfig {
-        &self.config
+        &self.inner.config
     }
 
     /// Credential checks in line for the hashing threads, running or
     /// waiting: (staff sign-ins, customers' verifications).
     pub fn hashing_in_line(&self) -> (usize, usize) {
-        self.hashing.in_line()
+        self.inner.hashing.in_line()
     }
 
     /// The event stream.
     pub fn events(&self) -> &Events {
-        &self.events
+        &self.inner.events
     }
 
     /// Now, by the processor's clock (a manual one in tests).
     pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        self.inner.clock.now()
     }
 
     /// Appends one audit entry, now, apart from any change (a refusal, a
@@ -201,7 +210,7 @@ impl Processor {
         detail: String,
     ) -> Result<()> {
         let entry = audit_entry(actor, self.now(), action, object, origin, outcome, detail);
-        self.audit_writer.append(entry).await
+        self.inner.audit_writer.append(entry).await
     }
 }
 

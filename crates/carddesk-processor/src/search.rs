@@ -84,12 +84,15 @@ impl Processor {
         }
         let wanted = query::parse(query)?;
         let kinds: Vec<MatchKind> = wanted.iter().map(Wanted::kind).collect();
-        let terms: Vec<SearchTerm> = wanted.into_iter().map(|w| term(&self.keys, w)).collect();
+        let terms: Vec<SearchTerm> = wanted
+            .into_iter()
+            .map(|w| term(&self.inner.keys, w))
+            .collect();
         // One more than the page for each term: if any term has more, so
         // does the page. And every customer of the page is among its best
         // term's first `limit`, since everyone ahead of it there is ahead
         // of it on the page too.
-        let matches = self.store.search_customers(&terms, limit + 1).await?;
+        let matches = self.inner.store.search_customers(&terms, limit + 1).await?;
         let mut ranked = matches
             .into_iter()
             .map(|m| {
@@ -120,7 +123,7 @@ impl Processor {
             return Ok(Vec::new());
         }
         let ids: Vec<CustomerId> = ranked.iter().map(|(_, c)| c.id).collect();
-        let cards = self.store.cards_of_customers(&ids).await?;
+        let cards = self.inner.store.cards_of_customers(&ids).await?;
         // A card has at most one open case (a unique index says so), so
         // the page's cards bound its open cases.
         let filter = CaseFilter {
@@ -132,7 +135,7 @@ impl Processor {
             limit: u32::try_from(cards.len()).unwrap_or(u32::MAX).max(1),
             ..CaseFilter::default()
         };
-        let cases = self.store.cases(&filter).await?;
+        let cases = self.inner.store.cases(&filter).await?;
         let mut cards_of: HashMap<CustomerId, Vec<Card>> = HashMap::new();
         for card in cards {
             cards_of.entry(card.customer_id).or_default().push(card);

@@ -82,12 +82,13 @@ impl Processor {
         }
         let hash = {
             let password = password.clone();
-            self.hashing
+            self.inner
+                .hashing
                 .run(Budget::Staff, move || passwords::hash(&password))
                 .await?
         };
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let record = StaffRecord {
             member: member.clone(),
             display_name: display_name.to_owned(),
@@ -128,20 +129,21 @@ impl Processor {
         origin: &str,
     ) -> Result<StaffSession> {
         let now = self.now();
-        let user = self.store.staff_user(username).await?;
+        let user = self.inner.store.staff_user(username).await?;
         let hash = user
             .as_ref()
             .map(|u| u.password_hash.clone())
             .unwrap_or_else(|| DUMMY_HASH.to_owned());
         let matched = {
             let password = password.clone();
-            self.hashing
+            self.inner
+                .hashing
                 .run(Budget::Staff, move || passwords::verify(&hash, &password))
                 .await?
         };
         let object = format!("staff:{}", username.chars().take(64).collect::<String>());
         let Some(user) = user else {
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.inner.store.begin().await?;
             append_audit(
                 tx.as_mut(),
                 &Actor::System,
@@ -160,7 +162,7 @@ impl Processor {
         // The count and the lock are decided by the database, in this
         // transaction, from what it holds now; never from `user`, which was
         // read before the slow hash and may be stale by many failures.
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         if !matched {
             let counted = tx
                 .record_signin_failure(
@@ -205,6 +207,7 @@ impl Processor {
         let expires_at = now + SESSION_LIFETIME;
         tx.insert_staff_session(
             &self
+                .inner
                 .keys
                 .digest(Purpose::StaffSession, token.expose_secret().as_bytes()),
             &user.member.username,
@@ -248,18 +251,20 @@ impl Processor {
     pub async fn session_of(&self, token: &SecretString) -> Result<(StaffMember, DateTime<Utc>)> {
         let now = self.now();
         let digest = self.session_digest(token);
-        if let Some(known) = self.sessions.recall(&digest, now) {
+        if let Some(known) = self.inner.sessions.recall(&digest, now) {
             return Ok(known);
         }
         let Some(session) = self
+            .inner
             .store
             .use_staff_session(&digest, now, now - IDLE_TIMEOUT)
             .await?
         else {
-            self.sessions.forget(&digest);
+            self.inner.sessions.forget(&digest);
             return Err(ProcessorError::Unauthenticated);
         };
-        self.sessions
+        self.inner
+            .sessions
             .remember(digest, session.member.clone(), session.expires_at, now);
         Ok((session.member, session.expires_at))
     }
@@ -269,21 +274,27 @@ impl Processor {
     /// idle session alive.
     pub(crate) async fn session_is_live(&self, digest: &[u8]) -> Result<bool> {
         let now = self.now();
-        Ok(self.store.staff_session(digest).await?.is_some_and(|s| {
-            s.revoked_at.is_none() && now < s.expires_at && s.last_used_at > now - IDLE_TIMEOUT
-        }))
+        Ok(self
+            .inner
+            .store
+            .staff_session(digest)
+            .await?
+            .is_some_and(|s| {
+                s.revoked_at.is_none() && now < s.expires_at && s.last_used_at > now - IDLE_TIMEOUT
+            }))
     }
 
     /// The keyed hash a session token is stored and announced by.
     pub(crate) fn session_digest(&self, token: &SecretString) -> Vec<u8> {
-        self.keys
+        self.inner
+            .keys
             .digest(Purpose::StaffSession, token.expose_secret().as_bytes())
     }
 
     /// Hears the keyed hash of every session signed out from now on in this
     /// process.
     pub(crate) fn sign_outs(&self) -> tokio::sync::broadcast::Receiver<Vec<u8>> {
-        self.revocations.0.subscribe()
+        self.inner.revocations.0.subscribe()
     }
 
     /// Ends a session.
@@ -291,8 +302,8 @@ impl Processor {
         let member = self.authenticate(token).await?;
         let now = self.now();
         let digest = self.session_digest(token);
-        self.sessions.signed_out(&digest, now);
-        let mut tx = self.store.begin().await?;
+        self.inner.sessions.signed_out(&digest, now);
+        let mut tx = self.inner.store.begin().await?;
         tx.revoke_staff_session(&digest, now).await?;
         append_audit(
             tx.as_mut(),
@@ -308,7 +319,7 @@ impl Processor {
         tx.commit().await?;
         // After the commit, so a stream that hears it and checks finds the
         // session revoked. Nobody listening is not an error.
-        let _ = self.revocations.0.send(digest);
+        let _ = self.inner.revocations.0.send(digest);
         Ok(())
     }
 }

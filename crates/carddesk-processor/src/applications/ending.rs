@@ -15,8 +15,8 @@ impl Processor {
     pub async fn expire_due_applications(&self, limit: u32) -> Result<usize> {
         let now = self.now();
         let mut expired = 0;
-        for id in self.store.due_applications(now, limit).await? {
-            let mut tx = self.store.begin().await?;
+        for id in self.inner.store.due_applications(now, limit).await? {
+            let mut tx = self.inner.store.begin().await?;
             let mut application = lock_application(tx.as_mut(), id).await?.application;
             if application.expire(now).is_err() {
                 continue;
@@ -34,7 +34,7 @@ impl Processor {
             )
             .await?;
             tx.commit().await?;
-            self.events.send_all(vec![changed(&application)]);
+            self.inner.events.send_all(vec![changed(&application)]);
             expired += 1;
         }
         Ok(expired)
@@ -45,7 +45,7 @@ impl Processor {
     pub async fn withdraw_application(&self, session: &SecretString, origin: &str) -> Result<()> {
         let id = self.application_by_session(session).await?.application.id;
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let mut application = lock_application(tx.as_mut(), id).await?.application;
         application.withdraw(now)?;
         tx.save_application(&application).await?;
@@ -61,7 +61,7 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(())
     }
 }

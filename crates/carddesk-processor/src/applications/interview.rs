@@ -81,10 +81,10 @@ impl Processor {
     /// The queue as it stands, for a caller that audits its own read.
     pub(crate) async fn interview_reviews(&self, limit: u32) -> Result<Vec<InterviewReview>> {
         let now = self.now();
-        let sla = self.config.applications.interview_sla;
-        let queue = self.store.interview_queue(limit).await?;
+        let sla = self.inner.config.applications.interview_sla;
+        let queue = self.inner.store.interview_queue(limit).await?;
         let mut media: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
-        for upload in self.store.interview_queue_media(limit).await? {
+        for upload in self.inner.store.interview_queue_media(limit).await? {
             media.entry(upload.application_id).or_default().push(upload);
         }
         Ok(queue
@@ -103,7 +103,7 @@ impl Processor {
         &self,
         id: ApplicationId,
     ) -> Result<Option<InterviewReview>> {
-        let Some(record) = self.store.application(id).await? else {
+        let Some(record) = self.inner.store.application(id).await? else {
             return Ok(None);
         };
         let a = &record.application;
@@ -113,8 +113,8 @@ impl Processor {
         if !in_queue {
             return Ok(None);
         }
-        let media = self.store.application_media(id).await?;
-        let sla = self.config.applications.interview_sla;
+        let media = self.inner.store.application_media(id).await?;
+        let sla = self.inner.config.applications.interview_sla;
         Ok(Some(review_of(record, media, self.now(), sla)))
     }
 
@@ -172,9 +172,9 @@ impl Processor {
     ) -> Result<Option<IssuedCard>> {
         let actor = Actor::Staff(staff.clone());
         let label = actor.label();
-        let limits = &self.config.applications;
+        let limits = &self.inner.config.applications;
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let locked = lock_application(tx.as_mut(), id).await?;
         let mut application = locked.application;
         let outcome = application.decide(&label, verdict, now, limits)?;
@@ -230,7 +230,7 @@ impl Processor {
             }
         };
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(issued)
     }
 
@@ -246,6 +246,7 @@ impl Processor {
         let actor = Actor::Staff(staff.clone());
         let object = application_object(id);
         let record = self
+            .inner
             .store
             .application(id)
             .await?
@@ -264,13 +265,14 @@ impl Processor {
             return Err(ApplicationError::NotReviewer.into());
         }
         let found = self
+            .inner
             .store
             .application_media(id)
             .await?
             .into_iter()
             .find(|m| m.kind == kind)
             .ok_or(ProcessorError::NotFound("upload"))?;
-        let bytes = media::load(&self.config.media, &self.keys, &found.sha256).await?;
+        let bytes = media::load(&self.inner.config.media, &self.inner.keys, &found.sha256).await?;
         self.audit_alone(
             &actor,
             "interview.media_viewed",
@@ -301,9 +303,9 @@ impl Processor {
     ) -> Result<()> {
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let mut application = lock_application(tx.as_mut(), id).await?.application;
-        let detail = step(&mut application, now, &self.config.applications)?;
+        let detail = step(&mut application, now, &self.inner.config.applications)?;
         tx.save_application(&application).await?;
         append_audit(
             tx.as_mut(),
@@ -317,7 +319,7 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(())
     }
 }

@@ -77,7 +77,7 @@ impl Processor {
             None => self.customer_for(tx, applicant).await?,
         };
         let serial = tx.next_product_serial(product.code).await?;
-        let keys = &self.keys;
+        let keys = &self.inner.keys;
         let permutation = serial_permutation(keys, product.code);
         let issued = product
             .issue(serial, &permutation, now)
@@ -144,7 +144,7 @@ impl Processor {
         )
         .await?;
         let body = messages::issued_text(&applicant.language, issued.number.last_four());
-        let phone = match self.store.customer(customer).await? {
+        let phone = match self.inner.store.customer(customer).await? {
             Some(c) => c.phone.as_str().to_owned(),
             None => applicant.phone.clone(),
         };
@@ -192,11 +192,13 @@ impl Processor {
     /// What a virtual card's record says, as [`IssuedCard`].
     pub(crate) async fn issued_card(&self, v: &VirtualCardRecord) -> Result<IssuedCard> {
         let card = self
+            .inner
             .store
             .card(v.card_id)
             .await?
             .ok_or(ProcessorError::NotFound("card"))?;
         let application = self
+            .inner
             .store
             .application(v.application_id)
             .await?
@@ -220,7 +222,7 @@ impl Processor {
         let record = self.application_by_session(session).await?;
         let id = record.application.id;
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let locked = lock_application(tx.as_mut(), id).await?.application;
         // The session is the application's: past its lifetime it shows no
         // card, so a leaked token cannot open the number later.
@@ -228,6 +230,7 @@ impl Processor {
             return Err(ProcessorError::Expired);
         }
         let virtual_card = self
+            .inner
             .store
             .virtual_card_of(id)
             .await?
@@ -240,11 +243,11 @@ impl Processor {
             .await?
             .ok_or(ProcessorError::NotFound("card"))?
             .pan_sealed;
-        let opened = self.keys.open(Purpose::CardNumber, &sealed)?;
+        let opened = self.inner.keys.open(Purpose::CardNumber, &sealed)?;
         let digits = std::str::from_utf8(&opened).map_err(|_| ProcessorError::Sealed)?;
         let number = CardNumber::parse(digits).map_err(|_| ProcessorError::Sealed)?;
         let code = security_code(
-            &self.keys,
+            &self.inner.keys,
             &number,
             virtual_card.expiry_year,
             virtual_card.expiry_month,
@@ -265,7 +268,7 @@ impl Processor {
         .await?;
         tx.commit().await?;
         let card = self.issued_card(&virtual_card).await?;
-        self.events.send_all(vec![Event::CardChanged {
+        self.inner.events.send_all(vec![Event::CardChanged {
             card_id: card.card_id,
             status: carddesk_domain::CardStatusKind::Active,
         }]);

@@ -170,9 +170,11 @@ impl Processor {
     ) -> Result<ApplicationRecord> {
         use secrecy::ExposeSecret;
         let digest = self
+            .inner
             .keys
             .digest(Purpose::Session, session.expose_secret().as_bytes());
-        self.store
+        self.inner
+            .store
             .application_by_session(&digest)
             .await?
             .ok_or(ProcessorError::Unauthenticated)
@@ -191,11 +193,17 @@ impl Processor {
     /// Where the applicant's application stands.
     pub async fn application_status(&self, session: &SecretString) -> Result<ApplicationStatus> {
         let record = self.application_by_session(session).await?;
-        let card = match self.store.virtual_card_of(record.application.id).await? {
+        let card = match self
+            .inner
+            .store
+            .virtual_card_of(record.application.id)
+            .await?
+        {
             Some(v) => Some((self.issued_card(&v).await?, v.revealed_at.is_some())),
             None => None,
         };
         let present: Vec<_> = self
+            .inner
             .store
             .application_media(record.application.id)
             .await?
@@ -223,10 +231,11 @@ impl Processor {
 impl Processor {
     /// The masked phone on file of the holder of `card`.
     async fn phone_on_file(&self, card: carddesk_domain::card::CardId) -> Result<Option<String>> {
-        let Some(card) = self.store.card(card).await? else {
+        let Some(card) = self.inner.store.card(card).await? else {
             return Ok(None);
         };
         Ok(self
+            .inner
             .store
             .customer(card.customer_id)
             .await?
@@ -256,12 +265,13 @@ impl Processor {
     pub async fn local_applicant_texts(&self, limit: u32) -> Result<Vec<LocalApplicantText>> {
         use carddesk_store::OutboxSubject;
         let mut out = Vec::new();
-        for m in self.store.outbox(None, limit).await? {
+        for m in self.inner.store.outbox(None, limit).await? {
             let application_id = match m.message.subject {
                 OutboxSubject::ApplicationCode(id) | OutboxSubject::ApplicationNotice(id) => id,
                 OutboxSubject::Case(_) => continue,
             };
             let body = self
+                .inner
                 .keys
                 .open(Purpose::Instruction, &m.message.body_sealed)?;
             out.push(LocalApplicantText {

@@ -27,10 +27,10 @@ impl Processor {
         let actor = Actor::Staff(supervisor.clone());
         let label = actor.label();
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let locked = lock_application(tx.as_mut(), id).await?;
         let mut application = locked.application;
-        application.approve_override(&label, now, &self.config.applications)?;
+        application.approve_override(&label, now, &self.inner.config.applications)?;
         append_audit(
             tx.as_mut(),
             &actor,
@@ -53,7 +53,7 @@ impl Processor {
             )
             .await?;
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(issued)
     }
 
@@ -76,10 +76,10 @@ impl Processor {
         let actor = Actor::Staff(supervisor.clone());
         let label = actor.label();
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let locked = lock_application(tx.as_mut(), id).await?;
         let mut application = locked.application;
-        application.decline_override(&label, now, &self.config.applications)?;
+        application.decline_override(&label, now, &self.inner.config.applications)?;
         tx.record_verdict(id, &verdict).await?;
         tx.save_application(&application).await?;
         append_audit(
@@ -107,7 +107,7 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(())
     }
 }

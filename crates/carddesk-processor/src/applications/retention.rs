@@ -49,10 +49,10 @@ impl Processor {
     pub async fn forget_past_retention(&self) -> Result<RetentionReport> {
         let started = SystemTime::now();
         let now = self.now();
-        let settings = &self.config.media;
+        let settings = &self.inner.config.media;
         let mut report = RetentionReport::default();
         loop {
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.inner.store.begin().await?;
             let purged = tx
                 .purge_media_of_closed(now - settings.keep_closed_for, BATCH)
                 .await?;
@@ -84,7 +84,7 @@ impl Processor {
                 .checked_sub(RECENT)
                 .unwrap_or(SystemTime::UNIX_EPOCH);
             for sha256 in &unnamed {
-                let path = media::path_of(&settings.dir, &self.keys, sha256);
+                let path = media::path_of(&settings.dir, &self.inner.keys, sha256);
                 report.files +=
                     usize::from(media::remove_unless_newer(&path, written_before).await);
             }
@@ -94,7 +94,7 @@ impl Processor {
                 break;
             }
         }
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         report.counters = tx.purge_quota_before(day_of(now) - 1).await?;
         tx.commit().await?;
         Ok(report)

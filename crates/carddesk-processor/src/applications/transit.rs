@@ -29,16 +29,20 @@ impl Processor {
         origin: &str,
     ) -> Result<Submitted> {
         let product = check_form(&form)?;
-        let limits = &self.config.applications;
+        let limits = &self.inner.config.applications;
         let now = self.now();
         let canonical = form.document.canonical();
-        let id_digest = self.keys.digest(Purpose::IdDocument, canonical.as_bytes());
+        let id_digest = self
+            .inner
+            .keys
+            .digest(Purpose::IdDocument, canonical.as_bytes());
         let session = instructions::new_session_token();
         let session_digest = self
+            .inner
             .keys
             .digest(Purpose::Session, session.expose_secret().as_bytes());
 
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         // Counted in the statement that reads the count back, in this
         // transaction: a refusal rolls its count back with everything else.
         let day = day_of(now);
@@ -90,7 +94,10 @@ impl Processor {
                 document_kind: form.document.kind(),
                 document_masked: form.document.masked(),
                 id_digest,
-                id_sealed: self.keys.seal(Purpose::IdDocument, canonical.as_bytes()),
+                id_sealed: self
+                    .inner
+                    .keys
+                    .seal(Purpose::IdDocument, canonical.as_bytes()),
                 phone: form.phone.as_str().to_owned(),
                 language: form.language.clone(),
             },
@@ -149,7 +156,7 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(Submitted {
             application_id: application.id,
             route,

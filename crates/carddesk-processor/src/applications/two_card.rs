@@ -46,16 +46,18 @@ impl Processor {
     ) -> Result<CodeSent> {
         let record = self.application_by_session(session).await?;
         let id = record.application.id;
-        let limits = &self.config.applications;
+        let limits = &self.inner.config.applications;
         // Refused early (before the expensive check) when no attempt could
         // count; the decision itself is taken again under the lock.
         record
             .application
             .check_step(AuthRoute::TwoCard, self.now(), limits)?;
         let pan_digest = self
+            .inner
             .keys
             .digest(Purpose::CardNumber, card_number.expose().as_bytes());
         let card = self
+            .inner
             .store
             .card_by_pan_digest(&pan_digest)
             .await?
@@ -66,12 +68,13 @@ impl Processor {
         // A card that is not the applicant's, or has no password (a virtual
         // card), costs the same check, against a hash nothing matches.
         let hash = match &card {
-            Some(c) => self.store.card_password_hash(c.id).await?,
+            Some(c) => self.inner.store.card_password_hash(c.id).await?,
             None => None,
         }
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| stand_in_hash().to_owned());
         let password_ok = self
+            .inner
             .hashing
             .run(Budget::Customer, move || {
                 passwords::verify(&hash, &password)
@@ -82,7 +85,7 @@ impl Processor {
         let now = self.now();
         let actor = Actor::Applicant(id);
         let object = application_object(id);
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let mut application = lock_application(tx.as_mut(), id).await?.application;
         application.check_step(AuthRoute::TwoCard, now, limits)?;
         if application.two_card != TwoCardStep::AwaitingCard {
@@ -105,6 +108,7 @@ impl Processor {
         tx.set_application_code(id, &self.code_digest(id, &code))
             .await?;
         let holder = self
+            .inner
             .store
             .customer(card.customer_id)
             .await?
@@ -147,7 +151,7 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(CodeSent {
             phone_masked: holder.phone.masked(),
             expires_at: now + limits.code_lifetime,
@@ -172,10 +176,10 @@ impl Processor {
         }
         let record = self.application_by_session(session).await?;
         let id = record.application.id;
-        let limits = &self.config.applications;
+        let limits = &self.inner.config.applications;
         let now = self.now();
         let actor = Actor::Applicant(id);
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let locked = lock_application(tx.as_mut(), id).await?;
         let mut application = locked.application;
         match application.check_code_step(now, limits) {
@@ -231,7 +235,7 @@ impl Processor {
             )
             .await?;
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Ok(issued)
     }
 
@@ -245,7 +249,7 @@ impl Processor {
         origin: &str,
         what: &str,
     ) -> Result<std::convert::Infallible> {
-        let limits = &self.config.applications;
+        let limits = &self.inner.config.applications;
         let now = self.now();
         let object = application_object(application.id);
         let outcome = application.record_failure(now, limits)?;
@@ -282,7 +286,7 @@ impl Processor {
             }
         };
         tx.commit().await?;
-        self.events.send_all(vec![changed(&application)]);
+        self.inner.events.send_all(vec![changed(&application)]);
         Err(error)
     }
 
@@ -294,7 +298,9 @@ impl Processor {
         // The application's id is in the digest: the same six digits on
         // two applications are two different codes.
         let value = format!("{}:{}", id.0, code.expose_secret());
-        self.keys.digest(Purpose::ApplicationCode, value.as_bytes())
+        self.inner
+            .keys
+            .digest(Purpose::ApplicationCode, value.as_bytes())
     }
 }
 
@@ -319,7 +325,7 @@ pub(super) async fn queue_text(
             channel: OutboxChannel::Text,
             recipient: recipient.to_owned(),
             language: language.to_owned(),
-            body_sealed: processor.keys.seal(Purpose::Instruction, body.as_bytes()),
+            body_sealed: processor.keys().seal(Purpose::Instruction, body.as_bytes()),
             idempotency_key: instructions::new_session_token().expose_secret()[..32].to_owned(),
             created_at: now,
         })

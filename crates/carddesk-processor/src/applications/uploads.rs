@@ -24,15 +24,15 @@ impl Processor {
     ) -> Result<Vec<MediaKind>> {
         let record = self.application_by_session(session).await?;
         let id = record.application.id;
-        let limits = &self.config.applications;
+        let limits = &self.inner.config.applications;
         record.application.check_upload_step(self.now(), limits)?;
-        let settings = &self.config.media;
+        let settings = &self.inner.config.media;
         let info = inspect(kind, bytes, settings.limits).await?;
         let sha256 = media::content_hash(bytes);
-        media::store(settings, &self.keys, &sha256, bytes).await?;
+        media::store(settings, &self.inner.keys, &sha256, bytes).await?;
 
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let mut application = lock_application(tx.as_mut(), id).await?.application;
         application.check_upload_step(now, limits)?;
         tx.insert_media(&MediaRecord {
@@ -85,7 +85,7 @@ impl Processor {
         }
         tx.commit().await?;
         if missing.is_empty() {
-            self.events.send_all(vec![changed(&application)]);
+            self.inner.events.send_all(vec![changed(&application)]);
         }
         Ok(missing)
     }

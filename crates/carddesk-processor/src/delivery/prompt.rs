@@ -25,6 +25,7 @@ impl Processor {
         origin: &str,
     ) -> Result<Zeroizing<Vec<u8>>> {
         let message = self
+            .inner
             .store
             .outbox_delivery(outbox_id)
             .await?
@@ -37,6 +38,7 @@ impl Processor {
             .case()
             .ok_or(ProcessorError::NotFound("voice instruction"))?;
         let record = self
+            .inner
             .store
             .case(case_id)
             .await?
@@ -61,10 +63,10 @@ impl Processor {
         if case.state != CaseState::Instructed {
             return Err(ProcessorError::CaseClosed);
         }
-        if case.is_expired_at(self.clock.now()) {
+        if case.is_expired_at(self.inner.clock.now()) {
             return Err(ProcessorError::Expired);
         }
-        let body = open_body(&self.keys, &message.message.body_sealed)?;
+        let body = open_body(&self.inner.keys, &message.message.body_sealed)?;
         let audio = voice::render(engine, &message.message.language, &body)
             .await
             .map_err(|e| ProcessorError::Config(format!("speech engine {}: {e}", engine.name())))?

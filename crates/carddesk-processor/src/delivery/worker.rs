@@ -126,7 +126,7 @@ impl DeliveryWorker {
             if *shutdown.borrow_and_update() {
                 break;
             }
-            let now = self.inner.processor.clock.now();
+            let now = self.inner.processor.now();
             match self.deliver_due(now).await {
                 // A full batch: more may be waiting, go again at once.
                 Ok(counts) if counts.claimed == config.batch => continue,
@@ -171,7 +171,7 @@ impl DeliveryWorker {
             },
         };
 
-        let now = processor.clock.now();
+        let now = processor.now();
         let (settlement, action, outcome_kind, detail) = match &outcome {
             Ok(()) => (
                 OutboxSettlement::Sent {
@@ -333,7 +333,7 @@ impl DeliveryWorker {
         let case = record.case;
         Ok(if case.state != CaseState::Instructed {
             Err(DeliveryError::rejected("case_moved_on"))
-        } else if case.is_expired_at(processor.clock.now()) {
+        } else if case.is_expired_at(processor.now()) {
             Err(DeliveryError::rejected("code_expired"))
         } else {
             Ok(())

@@ -67,10 +67,10 @@ impl Processor {
             &card_object(card_id),
             origin,
             async {
-                let mut tx = self.store.begin().await?;
+                let mut tx = self.inner.store.begin().await?;
                 let (case, _card) = self.mark_in(tx.as_mut(), &by, card_id).await?;
                 tx.commit().await?;
-                self.events.send_all(vec![case_changed(&case)]);
+                self.inner.events.send_all(vec![case_changed(&case)]);
                 Ok(case)
             },
         )
@@ -94,12 +94,12 @@ impl Processor {
             &case_object(case_id),
             origin,
             async {
-                let mut tx = self.store.begin().await?;
+                let mut tx = self.inner.store.begin().await?;
                 let mut case = locked_for(tx.as_mut(), case_id, staff).await?;
                 self.package_in(tx.as_mut(), &by, &mut case).await?;
                 tx.save_case(&case).await?;
                 tx.commit().await?;
-                self.events.send_all(vec![case_changed(&case)]);
+                self.inner.events.send_all(vec![case_changed(&case)]);
                 Ok(case)
             },
         )
@@ -156,11 +156,12 @@ impl Processor {
             async {
                 // Read before the transaction, as `recipient` says why.
                 let customer = self
+                    .inner
                     .store
                     .customer_of_card(card_id)
                     .await?
                     .ok_or(ProcessorError::NotFound("card"))?;
-                let mut tx = self.store.begin().await?;
+                let mut tx = self.inner.store.begin().await?;
                 let (mut case, card) = self.mark_in(tx.as_mut(), &by, card_id).await?;
                 // Packaged and instructed in this transaction: the case is
                 // saved once, by the last step.
@@ -178,7 +179,7 @@ impl Processor {
                     )
                     .await?;
                 tx.commit().await?;
-                self.events.send_all(events);
+                self.inner.events.send_all(events);
                 Ok(case)
             },
         )
@@ -201,6 +202,7 @@ impl Processor {
         };
         self.audited(&by.actor, attempt, &case_object(case_id), origin, async {
             let customer_id = self
+                .inner
                 .store
                 .case(case_id)
                 .await?
@@ -208,7 +210,7 @@ impl Processor {
                 .case
                 .customer_id;
             let customer = self.recipient(customer_id).await?;
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.inner.store.begin().await?;
             let record = locked_record_for(tx.as_mut(), case_id, staff).await?;
             let mut case = record.case;
             let card = tx
@@ -227,7 +229,7 @@ impl Processor {
                 )
                 .await?;
             tx.commit().await?;
-            self.events.send_all(events);
+            self.inner.events.send_all(events);
             Ok(case)
         })
         .await
@@ -240,7 +242,8 @@ impl Processor {
     /// behind the writers queued on SQLite's write lock. A case's or a
     /// card's customer never changes, so reading it unlocked is safe.
     async fn recipient(&self, customer_id: carddesk_domain::CustomerId) -> Result<Customer> {
-        self.store
+        self.inner
+            .store
             .customer(customer_id)
             .await?
             .ok_or(ProcessorError::NotFound("customer"))

@@ -17,8 +17,11 @@ impl Processor {
         let canonical = instructions::normalize_code(code).ok_or_else(|| {
             ProcessorError::InvalidInput("an unfreeze code has 10 letters and digits".to_owned())
         })?;
-        let digest = self.keys.digest(Purpose::CaseCode, canonical.as_bytes());
-        let mut tx = self.store.begin().await?;
+        let digest = self
+            .inner
+            .keys
+            .digest(Purpose::CaseCode, canonical.as_bytes());
+        let mut tx = self.inner.store.begin().await?;
         // Found and locked by its code in one statement: a code a resend
         // replaced finds nothing, as an unknown one does.
         let found = tx
@@ -64,7 +67,7 @@ impl Processor {
                     )
                     .await?;
                     tx.commit().await?;
-                    self.events.send_all(vec![Event::CaseChanged {
+                    self.inner.events.send_all(vec![Event::CaseChanged {
                         case_id,
                         state: case.state,
                     }]);
@@ -83,7 +86,7 @@ impl Processor {
     /// (step 5). Asking again while challenged returns the same request.
     pub async fn challenge(&self, session: &SecretString, origin: &str) -> Result<Challenge> {
         let digest = self.customer_session_digest(session);
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.inner.store.begin().await?;
         let found = tx
             .lock_customer_case(CaseKey::Session(&digest))
             .await?
@@ -126,7 +129,7 @@ impl Processor {
                     }
                     tx.commit().await?;
                     if moves {
-                        self.events.send_all(vec![Event::CaseChanged {
+                        self.inner.events.send_all(vec![Event::CaseChanged {
                             case_id,
                             state: case.state,
                         }]);
@@ -136,6 +139,7 @@ impl Processor {
                         credentials: case.credentials.clone(),
                         document_kind: found.document_kind,
                         attempts_left: self
+                            .inner
                             .config
                             .limits
                             .attempts_per_case
@@ -151,7 +155,8 @@ impl Processor {
 
     pub(super) async fn case_by_session(&self, session: &SecretString) -> Result<CaseRecord> {
         let digest = self.customer_session_digest(session);
-        self.store
+        self.inner
+            .store
             .case_by_session_digest(&digest)
             .await?
             .ok_or(ProcessorError::NotFound("session"))
@@ -159,7 +164,8 @@ impl Processor {
 
     /// The keyed hash a customer's session token is stored and found by.
     pub(super) fn customer_session_digest(&self, session: &SecretString) -> Vec<u8> {
-        self.keys
+        self.inner
+            .keys
             .digest(Purpose::Session, session.expose_secret().as_bytes())
     }
 }

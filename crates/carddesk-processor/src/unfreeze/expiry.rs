@@ -29,9 +29,9 @@ impl Processor {
                 limit: PAGE,
                 ..Default::default()
             };
-            let page = self.store.cases(&filter).await?;
+            let page = self.inner.store.cases(&filter).await?;
             for record in page.iter().filter(|r| r.case.is_expired_at(now)) {
-                let mut tx = self.store.begin().await?;
+                let mut tx = self.inner.store.begin().await?;
                 let current = lock_case(tx.as_mut(), record.case.id).await?.case;
                 // Dropping the transaction of a case that moved on since
                 // the listing rolls it back.
@@ -80,7 +80,7 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
-        self.events.send_all(vec![Event::CaseChanged {
+        self.inner.events.send_all(vec![Event::CaseChanged {
             case_id: case.id,
             state: case.state,
         }]);

@@ -176,7 +176,7 @@ impl Processor {
     ) -> Result<UnfreezeCase> {
         self.audited(actor, attempt, &case_object(case_id), origin, async {
             let now = self.now();
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.inner.store.begin().await?;
             let record = lock_case(tx.as_mut(), case_id).await?;
             if let Actor::Staff(staff) = actor {
                 ensure_case_holder(staff, &record)?;
@@ -199,7 +199,7 @@ impl Processor {
             )
             .await?;
             tx.commit().await?;
-            self.events.send_all(vec![Event::CaseChanged {
+            self.inner.events.send_all(vec![Event::CaseChanged {
                 case_id,
                 state: case.state,
             }]);

@@ -29,7 +29,9 @@ impl Processor {
             .await?
             .ok_or(ProcessorError::NotFound("card"))?;
         let mut case = match card.status.freeze_reason() {
-            Some(reason) => UnfreezeCase::open(&card, self.policy.rule(reason), by.staff, by.now)?,
+            Some(reason) => {
+                UnfreezeCase::open(&card, self.inner.policy.rule(reason), by.staff, by.now)?
+            }
             None => return Err(CaseError::CardNotFrozen(card.status.kind().as_str()).into()),
         };
         case.id = tx.insert_case(&case).await.map_err(|e| match e {
@@ -109,7 +111,7 @@ impl Processor {
         channels: Channels,
         sending: Sending,
     ) -> Result<Vec<Event>> {
-        let (now, limits) = (by.now, &self.config.limits);
+        let (now, limits) = (by.now, &self.inner.config.limits);
         match sending {
             Sending::First => case.instruct(now, limits).map(|_| ())?,
             Sending::Again => case.reinstruct(now, limits)?,
@@ -121,13 +123,16 @@ impl Processor {
             .unwrap_or_else(|| unreachable!("generated codes are well formed"));
         tx.set_case_code(
             case_id,
-            &self.keys.digest(Purpose::CaseCode, canonical.as_bytes()),
+            &self
+                .inner
+                .keys
+                .digest(Purpose::CaseCode, canonical.as_bytes()),
         )
         .await?;
         let facts = InstructionFacts {
             last_four,
             code: &code,
-            link_base: &self.config.link_base,
+            link_base: &self.inner.config.link_base,
             expires_at: case.expires_at.unwrap_or(now),
             lifetime_minutes: limits.code_lifetime.num_minutes(),
         };
@@ -150,7 +155,7 @@ impl Processor {
                     channel,
                     recipient: customer.phone.as_str().to_owned(),
                     language: language.clone(),
-                    body_sealed: self.keys.seal(Purpose::Instruction, body.as_bytes()),
+                    body_sealed: self.inner.keys.seal(Purpose::Instruction, body.as_bytes()),
                     idempotency_key: instructions::new_session_token().expose_secret()[..32]
                         .to_owned(),
                     created_at: now,

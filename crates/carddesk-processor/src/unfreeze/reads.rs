@@ -15,21 +15,27 @@ impl Processor {
         let customers = match query {
             CustomerQuery::Document(doc) => {
                 let digest = self
+                    .inner
                     .keys
                     .digest(Purpose::IdDocument, doc.canonical().as_bytes());
-                self.store
+                self.inner
+                    .store
                     .customer_by_id_digest(&digest)
                     .await?
                     .into_iter()
                     .collect()
             }
-            CustomerQuery::Phone(phone) => self.store.customers_by_phone(phone.as_str()).await?,
+            CustomerQuery::Phone(phone) => {
+                self.inner.store.customers_by_phone(phone.as_str()).await?
+            }
             CustomerQuery::CardNumber(pan) => {
                 let digest = self
+                    .inner
                     .keys
                     .digest(Purpose::CardNumber, pan.expose().as_bytes());
-                match self.store.card_by_pan_digest(&digest).await? {
+                match self.inner.store.card_by_pan_digest(&digest).await? {
                     Some(card) => self
+                        .inner
                         .store
                         .customer(card.customer_id)
                         .await?
@@ -38,11 +44,11 @@ impl Processor {
                     None => Vec::new(),
                 }
             }
-            CustomerQuery::Id(id) => self.store.customer(*id).await?.into_iter().collect(),
+            CustomerQuery::Id(id) => self.inner.store.customer(*id).await?.into_iter().collect(),
         };
         let mut found = Vec::with_capacity(customers.len());
         for customer in customers {
-            let cards = self.store.cards_of_customer(customer.id).await?;
+            let cards = self.inner.store.cards_of_customer(customer.id).await?;
             found.push(CustomerCards { customer, cards });
         }
         Ok(found)
@@ -50,12 +56,13 @@ impl Processor {
 
     /// A customer's cards.
     pub async fn cards_of(&self, customer: CustomerId) -> Result<Vec<Card>> {
-        Ok(self.store.cards_of_customer(customer).await?)
+        Ok(self.inner.store.cards_of_customer(customer).await?)
     }
 
     /// A case as stored.
     pub async fn case(&self, case_id: CaseId) -> Result<UnfreezeCase> {
         Ok(self
+            .inner
             .store
             .case(case_id)
             .await?
@@ -66,6 +73,7 @@ impl Processor {
     /// A case's timeline: its audit entries in order.
     pub async fn timeline(&self, case_id: CaseId) -> Result<Vec<AuditRecord>> {
         Ok(self
+            .inner
             .store
             .audit_entries(Some(&case_object(case_id)), 0, 1_000)
             .await?)
@@ -74,9 +82,9 @@ impl Processor {
     /// Walks the audit chain, and checks it against the latest checkpoint
     /// of its head where one is kept (see [`crate::audit_anchor`]).
     pub async fn verify_audit_chain(&self) -> Result<ChainReport> {
-        match &self.config.audit_anchor {
+        match &self.inner.config.audit_anchor {
             Some(path) => self.verify_audit_anchored(path).await,
-            None => Ok(self.store.verify_audit_chain().await?),
+            None => Ok(self.inner.store.verify_audit_chain().await?),
         }
     }
 
@@ -85,13 +93,14 @@ impl Processor {
     /// the outbox to the gateways instead.
     pub async fn local_outbox(&self, limit: u32) -> Result<Vec<LocalInstruction>> {
         let mut out = Vec::new();
-        for m in self.store.outbox(None, limit).await? {
+        for m in self.inner.store.outbox(None, limit).await? {
             // The demo's phone plays the unfreeze customer; an applicant's
             // messages are read through the applications' own view.
             let Some(case_id) = m.message.subject.case() else {
                 continue;
             };
             let body = self
+                .inner
                 .keys
                 .open(Purpose::Instruction, &m.message.body_sealed)?;
             out.push(LocalInstruction {

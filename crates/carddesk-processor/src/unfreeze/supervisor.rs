@@ -24,7 +24,7 @@ impl Processor {
             origin,
             async {
                 let now = self.now();
-                let mut tx = self.store.begin().await?;
+                let mut tx = self.inner.store.begin().await?;
                 let mut verified = lock_case(tx.as_mut(), case_id).await?.case;
                 let mut case = verified.clone();
                 case.approve(now, supervisor)?;
@@ -50,7 +50,7 @@ impl Processor {
                     .await?
                 {
                     tx.commit().await?;
-                    self.events.send_all(events);
+                    self.inner.events.send_all(events);
                     return Err(refusal.into());
                 }
                 append_audit(
@@ -83,7 +83,7 @@ impl Processor {
                         state: case.state,
                     },
                 );
-                self.events.send_all(events);
+                self.inner.events.send_all(events);
                 Ok(case)
             },
         )

@@ -28,6 +28,7 @@ impl Processor {
     ) -> Result<VerifyOutcome> {
         let digest = self.customer_session_digest(session);
         let (found, package) = self
+            .inner
             .store
             .case_and_package_by_session(&digest)
             .await?
@@ -68,6 +69,7 @@ impl Processor {
         let id_ok = match &upload.id_document {
             Some(doc) if wants(Credential::IdNumber) => {
                 let digest = self
+                    .inner
                     .keys
                     .digest(Purpose::IdDocument, doc.canonical().as_bytes());
                 bool::from(digest.ct_eq(&package.id_digest))
@@ -79,7 +81,8 @@ impl Processor {
                 let hash = package.password_hash.clone();
                 // Argon2id off the async workers, within the customers'
                 // budget (see `hashing`).
-                self.hashing
+                self.inner
+                    .hashing
                     .run(Budget::Customer, move || {
                         passwords::verify(&hash, &password)
                     })
@@ -99,8 +102,8 @@ impl Processor {
         origin: &str,
     ) -> Result<VerifyOutcome> {
         let now = self.now();
-        let limits = &self.config.limits;
-        let mut tx = self.store.begin().await?;
+        let limits = &self.inner.config.limits;
+        let mut tx = self.inner.store.begin().await?;
         let mut case = lock_case(tx.as_mut(), case_id).await?.case;
         if case.is_expired_at(now) {
             return self.expire_in(tx, case, now).await;
@@ -141,7 +144,7 @@ impl Processor {
             )
             .await?;
             tx.commit().await?;
-            self.events.send_all(vec![Event::CaseChanged {
+            self.inner.events.send_all(vec![Event::CaseChanged {
                 case_id,
                 state: case.state,
             }]);
@@ -192,7 +195,7 @@ impl Processor {
                 }
             };
             tx.commit().await?;
-            self.events.send_all(events);
+            self.inner.events.send_all(events);
             return result;
         }
         if let Some(refusal) = self
@@ -208,7 +211,7 @@ impl Processor {
             .await?
         {
             tx.commit().await?;
-            self.events.send_all(events);
+            self.inner.events.send_all(events);
             return Err(refusal.into());
         }
         case.verify(now, limits)?;
@@ -247,7 +250,7 @@ impl Processor {
                 state: case.state,
             },
         );
-        self.events.send_all(events);
+        self.inner.events.send_all(events);
         Ok(outcome)
     }
 }
