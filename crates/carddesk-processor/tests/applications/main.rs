@@ -1,0 +1,35 @@
+//! Virtual-card applications (issue 8): the transit service's routing and
+//! refusals, and the two-card route to an issued card, on both databases.
+
+#[path = "../applicant/mod.rs"]
+mod applicant;
+#[path = "../common/mod.rs"]
+mod common;
+
+mod lifetime;
+mod routing;
+mod two_card;
+
+use carddesk_domain::card::CardNumber;
+use lifetime::*;
+use routing::*;
+use secrecy::SecretString;
+use two_card::*;
+
+pub(crate) fn pan(s: &str) -> CardNumber {
+    CardNumber::parse(s).expect("valid PAN")
+}
+
+pub(crate) fn password(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+on_both_databases! {
+    a_virtual_card_alone_cannot_prove_its_holder => sqlite_virtual_only, postgres_virtual_only;
+    the_card_is_shown_only_within_the_applications_day => sqlite_reveal_window, postgres_reveal_window;
+    an_unfinished_application_expires_and_frees_its_applicant => sqlite_expiry, postgres_expiry;
+    routes_by_whether_the_person_holds_an_active_card => sqlite_routes, postgres_routes;
+    refusals_have_stable_reasons_and_store_nothing => sqlite_refusals, postgres_refusals;
+    two_cards_to_an_issued_card_shown_once => sqlite_two_cards, postgres_two_cards;
+    attempts_are_limited_and_an_expired_code_asks_for_the_card_again => sqlite_attempts, postgres_attempts;
+}
