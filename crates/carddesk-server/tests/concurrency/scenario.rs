@@ -1,13 +1,8 @@
-//! 200 customers at once through the customer API, on SQLite and
-//! PostgreSQL, on a multi-thread runtime: one in ten uploads the wrong
-//! credentials, some of the others upload twice at the same moment. Every
-//! right one is unfrozen exactly once, every wrong one is counted once,
-//! the audit chain holds, and nothing else changes.
-
-mod common;
+//! The scenario: 200 customers and their bystanders enrolled, their cases
+//! sent, the customers all at once, then what each saw, the database and
+//! the audit log checked.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,153 +10,12 @@ use carddesk_domain::case::CaseId;
 use carddesk_domain::{CardStatus, CaseState, FreezeReason, StaffMember};
 use carddesk_processor::{Channels, passwords};
 use carddesk_store::{ChainReport, OutboxChannel};
-use common::{Person, RawDb, Resp, TestApp, frozen};
 use secrecy::SecretString;
 use serde_json::json;
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteJournalMode, SqlitePoolOptions};
 
-const CUSTOMERS: u32 = 200;
-const BYSTANDERS: u32 = 20;
-
-#[sqlx::test(migrations = false)]
-async fn sqlite_two_hundred_customers(pool: sqlx::SqlitePool) {
-    // The store as the server opens its file: WAL, a busy timeout.
-    let options = (*pool.connect_options())
-        .clone()
-        .journal_mode(SqliteJournalMode::Wal)
-        .busy_timeout(Duration::from_secs(10))
-        .foreign_keys(true);
-    on_multi_thread(async move {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .expect("SQLite pool");
-        let (store, keys, raw) = common::sqlite(pool.clone()).await;
-        let app = Arc::new(common::spawn_app(store, keys, raw).await);
-        two_hundred_customers(app.clone()).await;
-        app.stop().await;
-        drop(app);
-        pool.close().await;
-    })
-    .await;
-}
-
-#[sqlx::test(migrations = false)]
-async fn postgres_two_hundred_customers(pool: sqlx::PgPool) {
-    let options = (*pool.connect_options()).clone();
-    on_multi_thread(async move {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect_with(options)
-            .await
-            .expect("PostgreSQL pool");
-        let (store, keys, raw) = common::postgres(pool.clone()).await;
-        let app = Arc::new(common::spawn_app(store, keys, raw).await);
-        two_hundred_customers(app.clone()).await;
-        app.stop().await;
-        drop(app);
-        pool.close().await;
-    })
-    .await;
-}
-
-/// Runs `scenario` on a multi-thread runtime of its own (`#[sqlx::test]`
-/// gives a current-thread one), on a thread of its own, and waits for it;
-/// a panic there fails the test here.
-async fn on_multi_thread(scenario: impl Future<Output = ()> + Send + 'static) {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(
-                std::thread::available_parallelism()
-                    .map(usize::from)
-                    .unwrap_or(2)
-                    .max(4),
-            )
-            .enable_all()
-            .build()
-            .expect("a multi-thread runtime");
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            runtime.block_on(scenario);
-        }));
-        drop(runtime);
-        let _ = tx.send(outcome);
-    });
-    match rx.await.expect("the scenario's thread reports") {
-        Ok(()) => {}
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Plan {
-    /// The right credentials, once.
-    Right,
-    /// The right credentials, twice at the same moment.
-    RightTwice,
-    /// A wrong ID number.
-    WrongId,
-    /// A wrong password.
-    WrongPassword,
-}
-
-fn plan(i: u32) -> Plan {
-    match i % 10 {
-        3 if i % 20 == 3 => Plan::WrongId,
-        3 => Plan::WrongPassword,
-        5 => Plan::RightTwice,
-        _ => Plan::Right,
-    }
-}
-
-/// What one customer saw.
-#[derive(Debug)]
-struct Seen {
-    opened: Resp,
-    challenge: Resp,
-    uploads: Vec<Resp>,
-}
-
-async fn customer(app: Arc<TestApp>, person: Person, code: String, plan: Plan) -> Seen {
-    let opened = app
-        .post(
-            "/api/customer/unfreeze-requests",
-            None,
-            &json!({ "code": code }),
-        )
-        .await;
-    let session = opened.json()["session_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let challenge = app
-        .post_empty("/api/customer/challenge", Some(&session))
-        .await;
-    let upload = match plan {
-        Plan::Right | Plan::RightTwice => person.right(),
-        Plan::WrongId => person.wrong_id(),
-        Plan::WrongPassword => person.wrong_password(),
-    };
-    let uploads = if plan == Plan::RightTwice {
-        let (a, b) = tokio::join!(
-            app.post("/api/customer/verification", Some(&session), &upload),
-            app.post("/api/customer/verification", Some(&session), &upload),
-        );
-        vec![a, b]
-    } else {
-        vec![
-            app.post("/api/customer/verification", Some(&session), &upload)
-                .await,
-        ]
-    };
-    Seen {
-        opened,
-        challenge,
-        uploads,
-    }
-}
+use super::customer::{Plan, customer, plan};
+use super::{BYSTANDERS, CUSTOMERS};
+use crate::common::{self, RawDb, TestApp, frozen};
 
 async fn card_rows(raw: &RawDb) -> BTreeMap<i64, String> {
     raw.texts(
@@ -181,7 +35,7 @@ async fn card_rows(raw: &RawDb) -> BTreeMap<i64, String> {
     .collect()
 }
 
-async fn two_hundred_customers(app: Arc<TestApp>) {
+pub(crate) async fn two_hundred_customers(app: Arc<TestApp>) {
     let started = Instant::now();
     // One Argon2id hash for every card: hashing is the slow part of setup.
     let hash = passwords::hash(&SecretString::from(common::PASSWORD.to_owned()));
