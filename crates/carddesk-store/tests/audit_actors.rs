@@ -1,4 +1,4 @@
-//! `Tx::audit_actors` on both databases: who did what to one object, with
+//! `AuditTx::audit_actors` on both databases: who did what to one object, with
 //! one outcome, once per pair, including what the same transaction wrote.
 //!
 //! Run with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
