@@ -103,7 +103,7 @@ struct Inner {
     /// Sign-outs, told to the signed-out sessions' event streams.
     revocations: staff::Revocations,
     /// Staff sessions the store confirmed a moment ago.
-    sessions: Arc<session_memo::SessionMemo>,
+    sessions: session_memo::SessionMemo,
     /// Entries that stand alone, appended together.
     audit_writer: audit_writer::AuditWriter,
 }
@@ -154,7 +154,7 @@ impl Processor {
                 events,
                 hashing: hashing::Hashing::new(),
                 revocations: staff::Revocations::default(),
-                sessions: Arc::default(),
+                sessions: session_memo::SessionMemo::default(),
                 audit_writer,
             }),
         })

@@ -4,10 +4,10 @@
 //!
 //! Both are written once (the `backend!` macro in `sql.rs`, and beside it
 //! one macro per topic, each in the module of its part of the interface)
-//! with the SQL they share, and differ only where the databases do: how a write
-//! transaction starts, how a row is locked, how the audit chain's head is
-//! serialised. One conformance suite (`tests/conformance.rs`) runs every
-//! repository test against both.
+//! with the SQL they share, and differ only where the databases do: how a
+//! write transaction starts, how a row is locked, how the audit chain's
+//! head is serialised. One conformance suite (`tests/conformance/`) runs
+//! every repository test against both.
 //!
 //! The store never sees a secret in clear: card numbers and ID documents
 //! arrive sealed (AEAD) and keyed-hashed, transaction passwords as Argon2id
