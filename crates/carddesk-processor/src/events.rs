@@ -116,11 +116,12 @@ impl Events {
 
     /// Sends events through the store's notification channel from now on,
     /// and hands what the channel brings (from every process) to the local
-    /// watchers.
+    /// watchers, and its sign-outs to `sign_outs`.
     pub(crate) fn relay_through(
         &mut self,
         store: Arc<dyn Store>,
         mut incoming: mpsc::Receiver<String>,
+        sign_outs: crate::sign_outs::SignOuts,
     ) {
         let local = self.sender.clone();
         let (alive, mut stopped) = tokio::sync::watch::channel(());
@@ -133,7 +134,11 @@ impl Events {
                 };
                 let Some(payload) = payload else { return };
                 if payload == carddesk_store::LISTEN_GAP {
+                    sign_outs.missed();
                     let _ = local.send(Event::Missed);
+                    continue;
+                }
+                if sign_outs.take(&payload) {
                     continue;
                 }
                 match Event::decode(&payload) {

@@ -38,6 +38,9 @@ pub enum Purpose {
     StaffSession,
     /// Stored first responses of idempotent calls.
     IdempotentResponse,
+    /// What a retried idempotent call is matched by: its method, path and
+    /// body (which can carry an ID number and a password).
+    IdempotentRequest,
     /// Instruction messages in the outbox (they carry the case code).
     Instruction,
     /// The database's record of which master key it is sealed under.
@@ -65,6 +68,7 @@ impl Purpose {
             Purpose::Session => b"carddesk/session",
             Purpose::StaffSession => b"carddesk/staff-session",
             Purpose::IdempotentResponse => b"carddesk/idempotent-response",
+            Purpose::IdempotentRequest => b"carddesk/idempotent-request",
             Purpose::Instruction => b"carddesk/instruction",
             Purpose::KeyCheck => b"carddesk/key-check",
             Purpose::AuditAnchor => b"carddesk/audit-anchor",

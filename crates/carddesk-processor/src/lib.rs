@@ -33,6 +33,7 @@ pub mod keyring;
 pub mod passwords;
 pub mod search;
 pub mod session_memo;
+mod sign_outs;
 pub mod staff;
 pub mod tally;
 mod unfreeze;
@@ -100,10 +101,12 @@ struct Inner {
     events: Events,
     /// The Argon2id budgets, staff's apart from customers'.
     hashing: hashing::Hashing,
-    /// Sign-outs, told to the signed-out sessions' event streams.
-    revocations: staff::Revocations,
-    /// Staff sessions the store confirmed a moment ago.
-    sessions: session_memo::SessionMemo,
+    /// Sign-outs, told to the memo and to the sessions' event streams, in
+    /// this process and the others sharing the database.
+    sign_outs: sign_outs::SignOuts,
+    /// Staff sessions the store confirmed a moment ago (shared with
+    /// `sign_outs`, which hears other processes' sign-outs).
+    sessions: Arc<session_memo::SessionMemo>,
     /// Entries that stand alone, appended together.
     audit_writer: audit_writer::AuditWriter,
 }
@@ -139,9 +142,11 @@ impl Processor {
             UnfreezePolicy::new(stored)
                 .map_err(|e| ProcessorError::Config(format!("stored policy: {e}")))?
         };
+        let sessions = Arc::new(session_memo::SessionMemo::default());
+        let sign_outs = sign_outs::SignOuts::new(sessions.clone(), clock.clone());
         let mut events = Events::new(1024);
         if let Some(incoming) = store.listen().await? {
-            events.relay_through(store.clone(), incoming);
+            events.relay_through(store.clone(), incoming, sign_outs.clone());
         }
         let audit_writer = audit_writer::AuditWriter::start(store.clone());
         Ok(Self {
@@ -153,8 +158,8 @@ impl Processor {
                 clock,
                 events,
                 hashing: hashing::Hashing::new(),
-                revocations: staff::Revocations::default(),
-                sessions: session_memo::SessionMemo::default(),
+                sign_outs,
+                sessions,
                 audit_writer,
             }),
         })

@@ -5,9 +5,11 @@
 //! memory and does not move the session's last use; the next call after
 //! it goes to the store again, which checks revocation, lifetime and the
 //! idle limit and touches the row. So a session idles out at most
-//! `RECHECK_AFTER` early, never late; a sign-out in this process forgets
-//! its session at once and for good (a check that raced it included), and
-//! one in another process is seen within `RECHECK_AFTER`.
+//! `RECHECK_AFTER` early, never late. A sign-out forgets its session at
+//! once and for good (a check that raced it included), in this process
+//! and, as soon as its notification arrives, in every other process that
+//! shares the database ([`crate::sign_outs`]); should that notification be
+//! lost, the other processes see it within `RECHECK_AFTER`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -98,8 +100,15 @@ impl SessionMemo {
         }
     }
 
-    /// Forgets a session signed out in this process and never remembers it
-    /// again (a check racing the sign-out may come back after it).
+    /// Forgets every confirmation (sign-outs' marks stay): notifications of
+    /// sign-outs elsewhere may have been missed.
+    pub(crate) fn forget_all(&self) {
+        self.lock().retain(|_, c| c.member.is_none());
+    }
+
+    /// Forgets a session signed out (here, or in another process that told
+    /// this one) and never remembers it again (a check racing the sign-out
+    /// may come back after it).
     pub(crate) fn signed_out(&self, digest: &[u8], now: DateTime<Utc>) {
         self.lock().insert(
             digest.to_vec(),

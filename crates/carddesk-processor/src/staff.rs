@@ -27,20 +27,6 @@ pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 /// never keeps an unattended console signed in.
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(15);
 
-/// Sign-outs in this process, told at once to the event streams of the
-/// session signed out (a stream in another process, or a session that
-/// expires, is caught by the stream's periodic check instead).
-#[derive(Debug, Clone)]
-pub(crate) struct Revocations(tokio::sync::broadcast::Sender<Vec<u8>>);
-
-impl Default for Revocations {
-    fn default() -> Self {
-        // Only keyed hashes travel here, never tokens. A watcher that lags
-        // behind this many sign-outs checks its session in the store.
-        Self(tokio::sync::broadcast::channel(256).0)
-    }
-}
-
 /// A signed-in member of staff.
 #[derive(Debug)]
 pub struct StaffSession {
@@ -291,10 +277,10 @@ impl Processor {
             .digest(Purpose::StaffSession, token.expose_secret().as_bytes())
     }
 
-    /// Hears the keyed hash of every session signed out from now on in this
-    /// process.
+    /// Hears the keyed hash of every session signed out from now on, here
+    /// or in another process sharing the database.
     pub(crate) fn sign_outs(&self) -> tokio::sync::broadcast::Receiver<Vec<u8>> {
-        self.inner.revocations.0.subscribe()
+        self.inner.sign_outs.hear()
     }
 
     /// Ends a session.
@@ -317,9 +303,12 @@ impl Processor {
         )
         .await?;
         tx.commit().await?;
-        // After the commit, so a stream that hears it and checks finds the
-        // session revoked. Nobody listening is not an error.
-        let _ = self.inner.revocations.0.send(digest);
+        // After the commit, so a stream or a process that hears it and
+        // checks finds the session revoked.
+        self.inner
+            .sign_outs
+            .announce(self.inner.store.as_ref(), digest)
+            .await;
         Ok(())
     }
 }

@@ -2,7 +2,8 @@
 //! processor's (manual) clock: 15 minutes unused ends a session (PCI DSS
 //! 8.2.8), each use moves that on, the 12-hour lifetime holds however busy
 //! the session; a sign-out ends the session's open event streams at once,
-//! and watching events is not a use. Parallel uses are all counted.
+//! in this process and in another sharing the database, and watching
+//! events is not a use. Parallel uses are all counted.
 //!
 //! Run with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
 
@@ -14,8 +15,8 @@ use std::time::Duration as StdDuration;
 use carddesk_domain::{Actor, FreezeReason};
 use carddesk_processor::desk::LocalDesk;
 use carddesk_processor::staff::{IDLE_TIMEOUT, SESSION_LIFETIME};
-use carddesk_processor::{ProcessorError, Purpose};
-use carddesk_store::Store;
+use carddesk_processor::{Processor, ProcessorConfig, ProcessorError, Purpose};
+use carddesk_store::{PgStore, Store};
 use carddesk_wire::{Desk as _, DeskEvent, EventFilter, EventStream};
 use chrono::Duration;
 use common::*;
@@ -238,4 +239,65 @@ async fn sqlite_parallel_uses_all_count() {
 #[sqlx::test(migrations = false)]
 async fn postgres_parallel_uses_all_count(pool: sqlx::PgPool) {
     common::on_postgres(pool, parallel_uses_all_count);
+}
+
+/// A sign-out through one server is heard at once by another over the same
+/// PostgreSQL database: the session it had confirmed a moment ago stops
+/// working there and its stream there ends. Both clocks stand still, so
+/// neither the memo's recheck nor the stream's periodic check can be what
+/// ended them.
+#[sqlx::test(migrations = false)]
+async fn postgres_a_sign_out_elsewhere_is_heard_at_once(pool: sqlx::PgPool) {
+    let options = (*pool.connect_options()).clone();
+    let (store, db) = common::postgres(pool).await;
+    let here = Desk::new(store, &db).await;
+    let other_pool = PgStore::pool_options()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .expect("connect");
+    let other_store = PgStore::from_pool(other_pool, db.keys.audit_key())
+        .await
+        .expect("the other server's store");
+    let there = Processor::new(
+        Arc::new(other_store),
+        db.keys.clone(),
+        ProcessorConfig::default(),
+        here.clock.clone(),
+    )
+    .await
+    .expect("the other server's processor");
+    add(&here, "alice").await;
+    let token = sign_in(&here, "alice").await;
+    let mut watching_there = LocalDesk::new(there.clone())
+        .events(&token, EventFilter::default())
+        .await
+        .expect("watch there");
+    assert_eq!(
+        there
+            .authenticate(&token)
+            .await
+            .expect("works there")
+            .username,
+        "alice"
+    );
+
+    here.processor
+        .sign_out(&token, CONSOLE)
+        .await
+        .expect("sign out here");
+    assert_eq!(
+        next_within(&mut watching_there, StdDuration::from_secs(5)).await,
+        Some(None),
+        "the stream on the other server ends at once"
+    );
+    // The memo there was told before the stream.
+    assert!(
+        matches!(
+            there.authenticate(&token).await,
+            Err(ProcessorError::Unauthenticated)
+        ),
+        "the other server still believed the session"
+    );
+    assert!(!works(&here, &token).await);
 }

@@ -12,7 +12,9 @@
 //! Keys are scoped to the caller (the hash of their bearer token: a staff
 //! session, or a customer's case session; their address when they have
 //! none), so one caller can never replay another's answer. Stored answers
-//! are sealed: a customer's answer can hold their session token.
+//! are sealed: a customer's answer can hold their session token; what a
+//! retry is matched by is a keyed hash of the request, since a body can
+//! carry an ID number and a password.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -99,13 +101,21 @@ async fn handle(s: &AppState, req: Request, next: Next) -> Result<Response, Resp
         )
         .into_response()
     })?;
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str().as_bytes());
-    hasher.update([0]);
-    hasher.update(parts.uri.path().as_bytes());
-    hasher.update([0]);
-    hasher.update(&bytes);
-    let digest = hasher.finalize().to_vec();
+    // Keyed, not a plain hash: a body can carry an ID number and a
+    // password, and a plain hash of a few guessable fields could be
+    // searched for by whoever reads the table.
+    let request = [
+        parts.method.as_str().as_bytes(),
+        b"\0",
+        parts.uri.path().as_bytes(),
+        b"\0",
+        &bytes,
+    ]
+    .concat();
+    let digest = s
+        .processor
+        .keys()
+        .digest(Purpose::IdempotentRequest, &request);
 
     let internal = |e: carddesk_store::StoreError| {
         ApiError::from(carddesk_processor::ProcessorError::from(e)).into_response()

@@ -8,6 +8,7 @@ mod common;
 use carddesk_domain::{CardStatus, CaseState, FreezeReason, Role};
 use common::{TestApp, frozen};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 on_both_databases! {
     retried_mark => sqlite_retried_mark, postgres_retried_mark;
@@ -355,23 +356,21 @@ async fn customer_retries(app: &TestApp) {
         .texts("SELECT scope || ' ' || key FROM idempotency_keys ORDER BY key")
         .await;
     assert!(stored.iter().all(|row| !row.contains(&session)));
-    let sealed_contains_token =
-        match &app.raw {
-            common::RawDb::Sqlite(pool) => {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM idempotency_keys WHERE instr(response_sealed, $1) > 0",
-                )
-                .bind(session.as_bytes())
-                .fetch_one(pool)
-                .await
-            }
-            common::RawDb::Postgres(pool) => sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM idempotency_keys WHERE position($1 in response_sealed) > 0",
-            )
-            .bind(session.as_bytes())
-            .fetch_one(pool)
-            .await,
-        }
-        .expect("search the stored answers");
-    assert_eq!(sealed_contains_token, 0);
+    let sealed_contains_token = app.raw.count_bound(
+        "FROM idempotency_keys WHERE instr(response_sealed, $1) > 0",
+        "FROM idempotency_keys WHERE position($1 in response_sealed) > 0",
+        session.as_bytes(),
+    );
+    assert_eq!(sealed_contains_token.await, 0);
+    // Retries are matched by a keyed hash: no row holds the plain hash of
+    // the upload, whose body carries the ID number and the password.
+    let sent = serde_json::to_vec(&person.wrong_password()).expect("json");
+    let plain = Sha256::digest([b"POST\0".as_slice(), verify.as_bytes(), b"\0", &sent].concat());
+    let kept = app
+        .raw
+        .count("FROM idempotency_keys WHERE key = 'upload-1'");
+    assert_eq!(kept.await, 1, "the upload's key is kept");
+    let by_plain_hash = "FROM idempotency_keys WHERE request_digest = $1";
+    let plain_rows = app.raw.count_bound(by_plain_hash, by_plain_hash, &plain);
+    assert_eq!(plain_rows.await, 0, "a plain hash of the upload is stored");
 }

@@ -1,6 +1,6 @@
 //! Live events across server processes: two servers over one PostgreSQL
-//! database, a console watching one of them, a change made through the
-//! other.
+//! database, a console watching one of them, a change or a sign-out made
+//! through the other.
 
 mod common;
 
@@ -186,4 +186,65 @@ async fn a_bad_event_filter_is_refused_in_the_common_shape(pool: PgPool) {
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.expect("a JSON error");
     assert_eq!(body["code"], "invalid_input");
+}
+
+/// Signed out through server A, a session stops at once on server B too:
+/// its event stream there ends and B refuses it, though B confirmed it a
+/// moment before (and would otherwise believe it for 5 s, its stream for
+/// 30 s).
+#[sqlx::test(migrations = false)]
+async fn a_sign_out_on_one_server_ends_the_session_on_another(pool: PgPool) {
+    let keys = Arc::new(Keyring::generate());
+    let (a, processor, _a) = server(&pool, &keys).await;
+    let (b, _, _b) = server(&pool, &keys).await;
+    let member = StaffMember {
+        username: "dora".into(),
+        role: Role::Agent,
+    };
+    processor
+        .add_staff(
+            &Actor::System,
+            member,
+            "dora",
+            &SecretString::from(PASSWORD),
+            "test",
+        )
+        .await
+        .expect("staff");
+    let client = reqwest::Client::new();
+    let token = sign_in(&client, &a, "dora").await;
+    let me_on_b = || {
+        client
+            .get(format!("{b}/api/agent/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let response = client
+        .get(format!("{b}/api/agent/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(response.status(), 200);
+    let mut stream = response.bytes_stream();
+    assert_eq!(me_on_b().await.expect("me").status(), 200);
+
+    let signed_out = client
+        .post(format!("{a}/api/agent/sign-out"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(signed_out.status(), 200);
+    let ended = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(chunk) = stream.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream on server B is still open");
+    let refused = me_on_b().await.expect("me");
+    assert_eq!(refused.status(), 401, "server B still believed the session");
 }

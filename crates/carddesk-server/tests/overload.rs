@@ -18,7 +18,6 @@ use carddesk_domain::{FreezeReason, Role};
 use carddesk_server::overload::Limits;
 use common::{Person, TestApp, frozen};
 use serde_json::json;
-use sqlx::postgres::PgPoolOptions;
 
 /// Customers, each verifying once before the flood and once during it.
 const CUSTOMERS: u32 = 24;
@@ -41,7 +40,7 @@ where
             .build()
             .expect("runtime")
             .block_on(async move {
-                let pool = PgPoolOptions::new()
+                let pool = carddesk_store::PgStore::pool_options()
                     .max_connections(16)
                     .connect_with(options)
                     .await

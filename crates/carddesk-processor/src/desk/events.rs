@@ -1,10 +1,12 @@
 //! Live events through the desk: the processor's stream for as long as
-//! the session lasts. A sign-out in this process ends the session's
-//! streams at once; expiry (lifetime or idle) and sign-outs in another
-//! process are caught by a periodic check. That check only reads the
-//! session: watching is not a use, so an open stream never keeps an idle
-//! session alive, and a stream ends at the latest one check after its
-//! session idles out.
+//! the session lasts. A sign-out ends the session's streams at once, in
+//! this process and in every other that shares the database (heard
+//! through its notification channel, [`crate::sign_outs`]); expiry
+//! (lifetime or idle) and a sign-out whose notification was lost are
+//! caught by a periodic check, and by a check whenever notifications may
+//! have been missed. That check only reads the session: watching is not a
+//! use, so an open stream never keeps an idle session alive, and a stream
+//! ends at the latest one check after its session idles out.
 
 use std::time::Duration;
 
@@ -16,8 +18,8 @@ use super::{LocalDesk, convert};
 use crate::Result;
 
 /// How often a watcher's session is checked again: an expired session, or
-/// one signed out in another process, stops hearing events within this
-/// long.
+/// one whose sign-out's notification was lost, stops hearing events within
+/// this long.
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 
 impl LocalDesk {
@@ -103,6 +105,8 @@ async fn next_event(mut w: Watch) -> Option<(wire::DeskEvent, Watch)> {
                 Err(RecvError::Closed) => return None,
             },
             received = w.receiver.recv() => match received {
+                // Notifications were lost, a sign-out's among them maybe.
+                Ok(crate::Event::Missed) if !w.live().await => return None,
                 Ok(event) if event.audible_to(&w.staff) => {
                     let event = convert::event(&event);
                     if w.filter.admits(&event) {

@@ -138,7 +138,7 @@ where
             .build()
             .expect("runtime")
             .block_on(async move {
-                let pool = sqlx::postgres::PgPoolOptions::new()
+                let pool = PgStore::pool_options()
                     .max_connections(16)
                     .connect_with(options)
                     .await

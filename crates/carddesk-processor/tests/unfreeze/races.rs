@@ -160,7 +160,7 @@ async fn sqlite_many_instructs_at_once() {
 /// On PostgreSQL through a pool smaller than the number of agents.
 #[sqlx::test(migrations = false)]
 async fn postgres_many_instructs_at_once(pool: sqlx::PgPool) {
-    let small = sqlx::postgres::PgPoolOptions::new()
+    let small = carddesk_store::PgStore::pool_options()
         .max_connections(4)
         .acquire_timeout(std::time::Duration::from_secs(5))
         .connect_with((*pool.connect_options()).clone())

@@ -47,6 +47,19 @@ pub(crate) fn assert_headers(page: &Page) {
     }
 }
 
+/// Whether `digits` stand in the page as a number of their own, not as
+/// part of a longer run of letters and digits (a token, an id): a
+/// three-digit security code turns up inside a random token now and then.
+pub(crate) fn shows_number(page: &Page, digits: &str) -> bool {
+    let body = page.body.as_bytes();
+    page.body.match_indices(digits).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|i| body[i]);
+        let after = body.get(at + digits.len()).copied();
+        !before.is_some_and(|b| b.is_ascii_alphanumeric())
+            && !after.is_some_and(|b| b.is_ascii_alphanumeric())
+    })
+}
+
 /// The text of the element with this id.
 pub(crate) fn data_text(page: &Page, id: &str) -> String {
     let marker = format!("id=\"{id}\">");

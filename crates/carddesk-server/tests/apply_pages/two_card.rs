@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use super::phone::Phone;
 use super::site::Site;
-use super::{assert_headers, data, data_text};
+use super::{assert_headers, data, data_text, shows_number};
 use crate::common::{PASSWORD, WRONG_PASSWORD};
 
 pub(crate) async fn the_two_card_route_issues_a_card_shown_once(site: &Site) {
@@ -170,7 +170,8 @@ pub(crate) async fn the_two_card_route_issues_a_card_shown_once(site: &Site) {
     assert_eq!(shown.status, 200, "{}", shown.body);
     assert_headers(&shown);
     assert!(shown.body.contains("will not be shown again"));
-    let pan: String = data_text(&shown, "card-number").replace(' ', "");
+    let shown_number = data_text(&shown, "card-number");
+    let pan: String = shown_number.replace(' ', "");
     assert_eq!(pan.len(), 16);
     assert!(pan.starts_with("621799"), "{pan}");
     assert!(
@@ -190,7 +191,19 @@ pub(crate) async fn the_two_card_route_issues_a_card_shown_once(site: &Site) {
     let again = phone.post("/apply/card", &[("csrf", &status.csrf())]).await;
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(again.alert().expect("alert").contains("shown once"));
-    assert!(!again.body.contains(&pan) && !again.body.contains(&cvc));
+    // Nothing of the card again: not its elements, not its number, not its
+    // code as a number of its own (the first page shows it so, which is
+    // what makes this check able to fail).
+    assert!(shows_number(&shown, &cvc), "the check finds the code");
+    for id in ["card-number", "card-security-code"] {
+        assert!(!again.body.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(
+        !again.body.contains(&pan) && !again.body.contains(&shown_number),
+        "{}",
+        again.body
+    );
+    assert!(!shows_number(&again, &cvc), "{}", again.body);
     let later = phone.get("/apply/status").await;
     assert!(!later.body.contains("action=\"/apply/card\""));
     assert!(later.body.contains("id=\"already-shown\""));

@@ -36,6 +36,22 @@ impl RawDb {
         .unwrap_or_else(|e| panic!("raw count {sql:?} failed: {e}"))
     }
 
+    /// `SELECT COUNT(*)` of `from`, one value bound as `$1`; the condition
+    /// written for each database where their functions differ.
+    pub async fn count_bound(&self, sqlite: &str, postgres: &str, value: &[u8]) -> i64 {
+        match self {
+            RawDb::Sqlite(pool) => {
+                let sql = format!("SELECT COUNT(*) {sqlite}");
+                sqlx::query_scalar(&sql).bind(value).fetch_one(pool).await
+            }
+            RawDb::Postgres(pool) => {
+                let sql = format!("SELECT COUNT(*) {postgres}");
+                sqlx::query_scalar(&sql).bind(value).fetch_one(pool).await
+            }
+        }
+        .unwrap_or_else(|e| panic!("raw count failed: {e}"))
+    }
+
     /// Everything a request could change, as comparable text: the row count
     /// of every table and the mutable columns of cases, cards and staff.
     pub async fn snapshot(&self) -> Vec<String> {

@@ -16,7 +16,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteJournalMode, SqlitePoolOptions};
 
 use scenario::two_hundred_customers;
@@ -52,7 +51,7 @@ async fn sqlite_two_hundred_customers(pool: sqlx::SqlitePool) {
 async fn postgres_two_hundred_customers(pool: sqlx::PgPool) {
     let options = (*pool.connect_options()).clone();
     on_multi_thread(async move {
-        let pool = PgPoolOptions::new()
+        let pool = carddesk_store::PgStore::pool_options()
             .max_connections(16)
             .connect_with(options)
             .await

@@ -43,7 +43,7 @@ where
 {
     let options = (*pool.connect_options()).clone();
     on_threads(async move {
-        let pool = sqlx::postgres::PgPoolOptions::new()
+        let pool = PgStore::pool_options()
             .max_connections(12)
             .connect_with(options)
             .await
