@@ -15,7 +15,7 @@
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use carddesk_domain::card::CardNumber;
 use carddesk_domain::customer::{IdDocument, PhoneNumber};
@@ -25,22 +25,8 @@ use carddesk_store::Store;
 use common::*;
 use secrecy::{ExposeSecret, SecretString};
 
-static LOGS: OnceLock<LogBuffer> = OnceLock::new();
-
-/// Every event of the process, at TRACE, into one buffer.
-fn capture_logs() -> LogBuffer {
-    LOGS.get_or_init(|| {
-        let buffer = LogBuffer::default();
-        tracing_subscriber::fmt()
-            .with_writer(buffer.clone())
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .try_init()
-            .expect("install the log capture");
-        buffer
-    })
-    .clone()
-}
+// Every event of the process, at TRACE, into one buffer:
+// `common::capture_logs` (carddesk-testkit's).
 
 /// A secret and the name it is reported by.
 type Secret = (&'static str, String);

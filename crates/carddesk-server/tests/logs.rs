@@ -6,64 +6,23 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex, OnceLock};
-
 use carddesk_domain::{FreezeReason, Role};
 use carddesk_processor::passwords;
+use carddesk_testkit::{LogBuffer, capture_logs_with_spans};
 use common::{TestApp, contains, frozen};
 use secrecy::SecretString;
 use serde_json::json;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 on_both_databases! {
     logs_hold_no_secret => sqlite_logs_hold_no_secret, postgres_logs_hold_no_secret;
 }
 
-/// Everything logged by this test binary, from its first test on.
-#[derive(Debug, Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl LogBuffer {
-    fn contents(&self) -> Vec<u8> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
-    type Writer = LogBuffer;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// The global subscriber, installed once, at TRACE, with every field and
-/// span.
-fn logs() -> &'static LogBuffer {
-    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = LogBuffer::default();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-            .with_writer(buffer.clone())
-            .init();
-        buffer
-    })
+/// Everything logged by this test binary, from its first test on: the
+/// global subscriber (carddesk-testkit's capture), installed once, at
+/// TRACE, with every field and span.
+fn logs() -> LogBuffer {
+    capture_logs_with_spans(FmtSpan::FULL)
 }
 
 /// Transaction passwords unlike anything else a log could hold.

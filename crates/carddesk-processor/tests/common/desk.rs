@@ -8,7 +8,7 @@ use carddesk_domain::case::CaseId;
 use carddesk_domain::{CardId, CardStatus, StaffMember};
 use carddesk_processor::{Channels, Keyring, ManualClock, Processor, ProcessorConfig};
 use carddesk_store::{OutboxChannel, Store};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use secrecy::SecretString;
 
 use super::messages::parse_code;
@@ -20,12 +20,9 @@ pub const CONSOLE: &str = "console:desk-7";
 /// Where the customer's phone acts from.
 pub const PHONE: &str = "198.51.100.23";
 
-/// When every test's clock starts.
-pub fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-03-03T09:30:00.123456Z")
-        .expect("valid time")
-        .with_timezone(&Utc)
-}
+/// When every test's clock starts (the server's tests start at the same
+/// time).
+pub use carddesk_testkit::start;
 
 /// A processor over a test store, on a manual clock.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ mod stores;
 // Re-exported at `common::<name>`, as before the split; each binary uses its
 // own part of them.
 #[allow(unused_imports)]
-pub use checks::{LogBuffer, contains, err};
+pub use checks::{LogBuffer, capture_logs, contains, err};
 #[allow(unused_imports)]
 pub use desk::{CONSOLE, Desk, PHONE, TEXT, TEXT_AND_VOICE, start};
 #[allow(unused_imports)]

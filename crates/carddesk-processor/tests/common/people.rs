@@ -1,17 +1,20 @@
 //! Staff, and customers with cards enrolled through the protected records,
 //! with the fixture's ID, phone and card numbers and what only the customer
-//! knows.
+//! knows. The numbers, the password and the enrolment itself are
+//! `carddesk-testkit`'s (the server's tests enrol the same customers);
+//! what the customer knows is the processor's `CredentialUpload` here.
 
-use carddesk_domain::card::CardNumber;
-use carddesk_domain::customer::{IdDocument, PhoneNumber};
-use carddesk_domain::{CardId, CardStatus, CustomerId, FreezeReason, Role, StaffMember};
-use carddesk_processor::enrol::{card_record, customer_record};
+use carddesk_domain::customer::IdDocument;
+use carddesk_domain::{CardId, CardStatus, CustomerId, Role, StaffMember};
 use carddesk_processor::{CredentialUpload, Keyring, passwords};
 use carddesk_store::Store;
-use chrono::Duration;
+use carddesk_testkit::enrol_customer;
 use secrecy::SecretString;
 
-use super::desk::start;
+#[allow(unused_imports)] // Each test binary uses its own part.
+pub use carddesk_testkit::{
+    EnrolledCard, PASSWORD, WRONG_PASSWORD, card_number, frozen, phone, resident_id,
+};
 
 /// Staff.
 pub fn agent(name: &str) -> StaffMember {
@@ -27,44 +30,6 @@ pub fn supervisor(name: &str) -> StaffMember {
         username: name.to_owned(),
         role: Role::Supervisor,
     }
-}
-
-/// A well-formed resident ID number (Beijing, born 1985-06-12), distinct
-/// per `seed` below 1000, with its ISO 7064 MOD 11-2 check character.
-pub fn resident_id(seed: u32) -> String {
-    let first17 = format!("110105198506{:02}{:03}", 10 + seed / 1000 % 18, seed % 1000);
-    let check = carddesk_domain::id_number::check_character(&first17).expect("17 digits");
-    let id = format!("{first17}{check}");
-    IdDocument::resident_id(&id).expect("the fixture's ID numbers are valid");
-    id
-}
-
-/// A 16-digit card number in the bank's BIN with a valid Luhn digit.
-pub fn card_number(seed: u32) -> String {
-    let payload = format!("622848{:09}", 100_000_000 + seed);
-    let check = carddesk_domain::luhn::check_digit(&payload).expect("digits");
-    let pan = format!("{payload}{check}");
-    CardNumber::parse(&pan).expect("the fixture's card numbers are valid");
-    pan
-}
-
-/// A mainland mobile number in E.164 form.
-pub fn phone(seed: u32) -> String {
-    format!("+86139{:08}", 10_000_000 + seed)
-}
-
-/// Every fixture card's transaction password.
-pub const PASSWORD: &str = "864213";
-/// A wrong one.
-pub const WRONG_PASSWORD: &str = "864231";
-
-/// An enrolled card.
-#[derive(Debug, Clone)]
-pub struct EnrolledCard {
-    /// Its id.
-    pub id: CardId,
-    /// Its full number, in clear (only the test knows it).
-    pub number: String,
 }
 
 /// An enrolled customer and what only they know.
@@ -114,17 +79,9 @@ pub fn upload(id_number: &str, password: &str) -> CredentialUpload {
     }
 }
 
-/// A card status frozen for `reason` a day before the tests' start.
-pub fn frozen(reason: FreezeReason) -> CardStatus {
-    CardStatus::Frozen {
-        reason,
-        since: start() - Duration::days(1),
-    }
-}
-
 /// Enrols a customer (`seed` below 999 makes the ID, phone and card
-/// numbers) with cards in the given statuses, through the protected
-/// records and one store transaction.
+/// numbers) with cards in the given statuses, all with [`PASSWORD`],
+/// through the protected records and one store transaction.
 pub async fn enrol(
     store: &dyn Store,
     keys: &Keyring,
@@ -132,49 +89,16 @@ pub async fn enrol(
     language: &str,
     statuses: &[CardStatus],
 ) -> Person {
-    let id_number = resident_id(seed);
-    let document = IdDocument::resident_id(&id_number).expect("valid ID");
-    let phone_number = PhoneNumber::parse(&phone(seed)).expect("valid phone");
     // One hash for all of the customer's cards (they share the password):
     // Argon2id is the slow part of a fixture.
     let password_hash = passwords::hash(&SecretString::from(PASSWORD.to_owned()));
-    let mut tx = store.begin().await.expect("begin");
-    let customer = customer_record(
-        keys,
-        &format!("Customer {seed}"),
-        &document,
-        &phone_number,
-        language,
-    );
-    let id = tx
-        .insert_customer(&customer)
-        .await
-        .expect("insert customer");
-    let mut cards = Vec::new();
-    for (i, status) in statuses.iter().enumerate() {
-        let number = card_number(seed * 10 + u32::try_from(i).expect("few cards"));
-        let pan = CardNumber::parse(&number).expect("valid PAN");
-        let record = card_record(
-            keys,
-            id,
-            &pan,
-            password_hash.clone(),
-            "Great Wall Debit",
-            *status,
-        );
-        let card_id = tx.insert_card(&record).await.expect("insert card");
-        cards.push(EnrolledCard {
-            id: card_id,
-            number,
-        });
-    }
-    tx.commit().await.expect("commit enrolment");
+    let enrolled = enrol_customer(store, keys, seed, language, statuses, &password_hash).await;
     Person {
-        id,
-        id_number,
-        phone: phone_number.as_str().to_owned(),
+        id: enrolled.id,
+        id_number: enrolled.id_number,
+        phone: enrolled.phone,
         password: PASSWORD.to_owned(),
         language: language.to_owned(),
-        cards,
+        cards: enrolled.cards,
     }
 }

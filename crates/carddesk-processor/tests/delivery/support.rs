@@ -3,7 +3,7 @@
 //! and rendered audio.
 
 use std::io::Cursor;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use crate::common::*;
@@ -29,24 +29,10 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 // Harness
 // ---------------------------------------------------------------------------
 
-static LOGS: OnceLock<LogBuffer> = OnceLock::new();
-
-/// Every event of the process, at TRACE, into one buffer: the worker's,
-/// the HTTP client's, the database drivers'. Installed by every test before
-/// it logs anything, so that whichever runs first installs it.
-pub(crate) fn capture_logs() -> LogBuffer {
-    LOGS.get_or_init(|| {
-        let buffer = LogBuffer::default();
-        tracing_subscriber::fmt()
-            .with_writer(buffer.clone())
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .try_init()
-            .expect("install the log capture");
-        buffer
-    })
-    .clone()
-}
+// The log capture is `common::capture_logs` (carddesk-testkit's): every
+// event of the process, at TRACE, into one buffer: the worker's, the HTTP
+// client's, the database drivers'. Every test calls it before it logs
+// anything, so that whichever runs first installs it.
 
 /// The secret the tests share with their gateways.
 pub(crate) const SECRET: &str = "gateway-secret-7f3a9c";

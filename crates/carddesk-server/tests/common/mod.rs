@@ -19,7 +19,9 @@ mod text;
 #[allow(unused_imports)]
 pub use self::{app::*, db::*, fixtures::*, resp::*, servers::*, steps::*, text::*};
 
-use chrono::{DateTime, Utc};
+/// When every test's clock starts (the processor's tests start at the same
+/// time).
+pub use carddesk_testkit::start;
 
 /// Generates, for each scenario `async fn name(TestApp)`, one
 /// `#[sqlx::test]` on SQLite and one on PostgreSQL, each with a server
@@ -45,11 +47,4 @@ macro_rules! on_both_databases {
             }
         )*
     };
-}
-
-/// When every test's clock starts.
-pub fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-03-03T09:30:00.123456Z")
-        .expect("valid time")
-        .with_timezone(&Utc)
 }

@@ -1,41 +1,6 @@
 //! Reading text: the one-time code in a message, the code as spoken, and
-//! a byte search.
+//! a byte search, all `carddesk-testkit`'s (shared with the processor's
+//! tests).
 
-const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// The `XXXXX-XXXXX` code in a message; every occurrence must agree.
-pub fn parse_code(body: &str) -> Option<String> {
-    let found: Vec<&[u8]> = body
-        .as_bytes()
-        .windows(11)
-        .filter(|w| {
-            w.iter().enumerate().all(|(i, b)| {
-                if i == 5 {
-                    *b == b'-'
-                } else {
-                    CODE_ALPHABET.contains(b)
-                }
-            })
-        })
-        .collect();
-    let first = *found.first()?;
-    assert!(
-        found.iter().all(|w| *w == first),
-        "one code per message: {body}"
-    );
-    Some(String::from_utf8(first.to_vec()).expect("ASCII"))
-}
-
-/// The code as a voice prompt says it: one character at a time.
-pub fn spelled(code: &str) -> String {
-    code.chars()
-        .filter(|c| *c != '-')
-        .map(String::from)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Whether `needle` occurs in `haystack`.
-pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
+#[allow(unused_imports)] // Each test binary uses its own part.
+pub use carddesk_testkit::{contains, parse_code, spelled};
