@@ -70,6 +70,20 @@ pub struct StaffMember {
     pub role: Role,
 }
 
+impl StaffMember {
+    /// Whether a staff actor label (`role:username`, as [`Actor::label`]
+    /// writes it) names this person, whatever role it carries.
+    /// Maker-checker is about the person, not the role they held: an agent
+    /// who took a step and has since been made a supervisor is still its
+    /// maker. A label that is no staff member's (`customer:42`) never
+    /// matches.
+    pub fn is_named_by(&self, label: &str) -> bool {
+        label.split_once(':').is_some_and(|(role, username)| {
+            Role::parse(role).is_some() && username == self.username
+        })
+    }
+}
+
 /// Staff roles, ordered by what they may do: each includes the ones before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {

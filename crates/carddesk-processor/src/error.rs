@@ -79,6 +79,12 @@ pub enum ProcessorError {
     /// The card's number was shown once already.
     #[error("the card's details were shown once and cannot be shown again")]
     AlreadyShown,
+    /// What authenticated the applicant no longer holds where the card is
+    /// issued (the card they proved is lost or frozen, a court order
+    /// froze one of their cards): the application is rejected and no card
+    /// issued. Deliberately silent about which check failed.
+    #[error("your application could not be completed and no card was issued")]
+    NotCompleted,
 }
 
 impl ProcessorError {
@@ -117,6 +123,9 @@ impl ProcessorError {
             ProcessorError::Refused(r) => r.code(),
             ProcessorError::InvalidUpload(_) => "invalid_upload",
             ProcessorError::AlreadyShown => "already_shown",
+            // The application moved to `rejected`: no longer in a state to
+            // take a step, as any later call about it is told.
+            ProcessorError::NotCompleted => "illegal_state",
             ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
                 "internal"
             }

@@ -8,7 +8,7 @@
 //! `RECHECK_AFTER` early, never late. A sign-out forgets its session at
 //! once and for good (a check that raced it included), in this process
 //! and, as soon as its notification arrives, in every other process that
-//! shares the database ([`crate::sign_outs`]); should that notification be
+//! shares the database (`sign_outs.rs`); should that notification be
 //! lost, the other processes see it within `RECHECK_AFTER`.
 
 use std::collections::HashMap;

@@ -46,6 +46,10 @@ pub trait CardTx {
     async fn insert_card(&mut self, card: &NewCard) -> Result<CardId>;
     /// A card, locked for the rest of the transaction.
     async fn lock_card(&mut self, id: CardId) -> Result<Option<Card>>;
+    /// A customer's cards, by id, each locked for the rest of the
+    /// transaction in that order (so that two callers locking them both
+    /// can never wait on each other), in one statement.
+    async fn lock_customer_cards(&mut self, customer: CustomerId) -> Result<Vec<Card>>;
     /// A card's protected data.
     async fn card_secrets(&mut self, id: CardId) -> Result<Option<CardSecrets>>;
     /// A customer's protected identity data.
@@ -256,6 +260,18 @@ macro_rules! card_queries {
                     .await?
                     .map(Card::try_from)
                     .transpose()
+                }
+
+                async fn lock_customer_cards(&mut self, customer: CustomerId) -> Result<Vec<Card>> {
+                    convert(
+                        sqlx::query_as::<$db, CardRow>(concat!(
+                            "SELECT ", card_columns!(), " FROM cards WHERE customer_id = $1 ORDER BY id",
+                            $lock
+                        ))
+                        .bind(customer.0)
+                        .fetch_all(&mut *self.tx)
+                        .await?,
+                    )
                 }
 
                 async fn card_secrets(&mut self, id: CardId) -> Result<Option<CardSecrets>> {

@@ -1,5 +1,6 @@
 //! Unfreeze cases, their packages, the customer's failed credential
-//! checks and the policy table: the repository's part for them
+//! checks (their SQL in `credential_failures.rs`) and the policy table:
+//! the repository's part for them
 //! ([`CaseStore`] for reads, [`CaseTx`] inside a unit of work, supertraits
 //! of [`Store`](crate::Store) and [`Tx`](crate::Tx)) and the SQL both
 //! backends share (`case_queries!`, expanded by `backend!`).
@@ -9,6 +10,7 @@ use carddesk_domain::case::{CaseId, UnfreezeCase};
 use carddesk_domain::{CustomerId, PolicyRule};
 use chrono::{DateTime, Utc};
 
+use crate::credential_failures::FailedCheck;
 use crate::records::*;
 use crate::{CaseKey, CaseRecord, CustomerCase, CustomerOverview, Result};
 
@@ -43,6 +45,14 @@ pub trait CaseStore {
     /// The stored policy table (empty if none was saved), in the domain's
     /// order of freeze reasons, as `UnfreezePolicy::rules` lists them.
     async fn policy(&self) -> Result<Vec<PolicyRule>>;
+    /// The customer's failed credential checks since a moment, without a
+    /// lock: to refuse early, before an expensive check, what
+    /// [`CaseTx::lock_customer_failures`] then decides.
+    async fn credential_failures_since(
+        &self,
+        customer: CustomerId,
+        since: DateTime<Utc>,
+    ) -> Result<u32>;
 }
 
 /// Cases, packages, failed checks and the policy inside a unit of work.
@@ -79,18 +89,20 @@ pub trait CaseTx {
     ) -> Result<bool>;
     /// Stores a case's package.
     async fn insert_package(&mut self, package: &Package) -> Result<()>;
-    /// Records a failed credential check.
+    /// Records a failed credential check of the customer's, made for a
+    /// case or for an application's card proof.
     async fn record_credential_failure(
         &mut self,
         customer: CustomerId,
-        case: CaseId,
+        check: FailedCheck,
         at: DateTime<Utc>,
     ) -> Result<()>;
     /// Locks the customer's row and counts their failed credential checks
-    /// since a moment. The row lock is what serialises one customer's
-    /// checks across all their cases, so the count stays true until this
-    /// transaction ends: a caller that records a failure after reading it
-    /// cannot race another case's upload past the customer's allowance.
+    /// (cases' and applications' alike) since a moment. The row lock is
+    /// what serialises one customer's checks across all their cases and
+    /// applications, so the count stays true until this transaction ends:
+    /// a caller that records a failure after reading it cannot race
+    /// another check past the customer's allowance.
     async fn lock_customer_failures(
         &mut self,
         customer: CustomerId,
@@ -199,6 +211,14 @@ macro_rules! case_queries {
                     // the domain's (that of `UnfreezePolicy::rules`).
                     rules.sort_by_key(|r| r.reason);
                     Ok(rules)
+                }
+
+                async fn credential_failures_since(
+                    &self,
+                    customer: CustomerId,
+                    since: DateTime<Utc>,
+                ) -> Result<u32> {
+                    self.failures_since_sql(customer, since).await
                 }
             }
 
@@ -332,16 +352,10 @@ macro_rules! case_queries {
                 async fn record_credential_failure(
                     &mut self,
                     customer: CustomerId,
-                    case: CaseId,
+                    check: crate::credential_failures::FailedCheck,
                     at: DateTime<Utc>,
                 ) -> Result<()> {
-                    sqlx::query("INSERT INTO credential_failures (customer_id, case_id, at) VALUES ($1, $2, $3)")
-                        .bind(customer.0)
-                        .bind(case.0)
-                        .bind(micros(at))
-                        .execute(&mut *self.tx)
-                        .await?;
-                    Ok(())
+                    self.record_failure_sql(customer, check, at).await
                 }
 
                 async fn lock_customer_failures(
@@ -349,18 +363,7 @@ macro_rules! case_queries {
                     customer: CustomerId,
                     since: DateTime<Utc>,
                 ) -> Result<u32> {
-                    sqlx::query(concat!("SELECT id FROM customers WHERE id = $1", $lock))
-                        .bind(customer.0)
-                        .fetch_optional(&mut *self.tx)
-                        .await?;
-                    let n: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM credential_failures WHERE customer_id = $1 AND at > $2",
-                    )
-                    .bind(customer.0)
-                    .bind(micros(since))
-                    .fetch_one(&mut *self.tx)
-                    .await?;
-                    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+                    self.lock_customer_failures_sql(customer, since).await
                 }
 
                 async fn save_policy(&mut self, rules: &[PolicyRule]) -> Result<()> {

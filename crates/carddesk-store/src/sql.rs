@@ -3,8 +3,9 @@
 //! `backend!` implements [`Store`](crate::Store) and [`Tx`](crate::Tx) for
 //! one database type: the transaction with its audit append at commit, the
 //! interface's own calls here, and each topic's supertraits through that
-//! topic's macro (`cards.rs`, `bulk.rs`, `cases.rs`, `outbox.rs`,
-//! `audit_log.rs`, `staff.rs`). The SQL is the same on both (SQLite accepts `$1`
+//! topic's macro (`cards.rs`, `bulk.rs`, `cases.rs` with
+//! `credential_failures.rs`, `outbox.rs`, `audit_log.rs`, `staff.rs`).
+//! The SQL is the same on both (SQLite accepts `$1`
 //! placeholders and `RETURNING`); what differs is passed in: the suffix that
 //! locks a row (`FOR UPDATE` on PostgreSQL; nothing on SQLite, whose write
 //! transactions start `IMMEDIATE` and so already exclude other writers), the
@@ -251,6 +252,9 @@ macro_rules! backend {
         crate::cards::card_queries! { store = $store, tx = $tx, db = $db, lock_row = $lock }
         crate::bulk::bulk_queries! { tx = $tx, db = $db, sync_sequences = $sync }
         crate::cases::case_queries! { store = $store, tx = $tx, db = $db, lock_row = $lock }
+        crate::credential_failures::failure_queries! {
+            store = $store, tx = $tx, db = $db, lock_row = $lock
+        }
         crate::outbox::outbox_queries! {
             store = $store, tx = $tx, db = $db, skip_locked = $skip_locked
         }

@@ -9,8 +9,9 @@ pub struct ApplicationLimits {
     pub application_lifetime: Duration,
     /// How long the two-card route's one-time code lives.
     pub code_lifetime: Duration,
-    /// Failed attempts (card proofs and codes together) before the
-    /// application is rejected, as the unfreeze case's three.
+    /// Failed attempts (card proofs and codes together, or an interview's
+    /// verdicts of retry) before the application is rejected, as the
+    /// unfreeze case's three.
     pub max_attempts: u32,
     /// Applications one person may submit in 24 hours.
     pub per_person_per_day: u32,

@@ -163,9 +163,9 @@ pub enum ApplicationError {
     /// The interview is someone else's to review.
     #[error("another agent is reviewing this interview")]
     NotReviewer,
-    /// The one who reviewed the interview asked to override it
-    /// (maker-checker).
-    #[error("nobody may override a verdict they gave")]
+    /// Someone who claimed, reassigned or reviewed the interview, or asked
+    /// for its override, would decide the override (maker-checker).
+    #[error("nobody may decide the override of an interview they claimed, reassigned or reviewed")]
     SameMakerAndChecker,
     /// A verdict that breaks its own rules.
     #[error(transparent)]

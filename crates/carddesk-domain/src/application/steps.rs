@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Application, ApplicationError, ApplicationLimits, ApplicationTransition, AuthRoute, Verdict,
 };
+use crate::StaffMember;
 use crate::card::CardId;
 
 /// Where a two-card authentication stands.
@@ -52,7 +53,8 @@ pub enum InterviewStep {
         by: String,
     },
     /// The reviewer passed it with a checklist item unticked: a supervisor
-    /// other than the reviewer must approve the override.
+    /// who took no part in the interview must approve the override
+    /// ([`Application::approve_override`]).
     AwaitingOverride {
         /// When it entered the queue.
         since: DateTime<Utc>,
@@ -102,6 +104,9 @@ pub enum VerdictOutcome {
     Rejected(ApplicationTransition),
     /// The applicant is asked to upload again.
     Retry,
+    /// A retry asked for once too often: the application is rejected
+    /// instead (the retries count against the application's attempts).
+    RetriesUsedUp(ApplicationTransition),
     /// Passed with an item unticked: waits for a supervisor.
     AwaitingOverride,
 }
@@ -227,46 +232,71 @@ impl Application {
             }
             Verdict::Fail { .. } => VerdictOutcome::Rejected(self.reject(now)?),
             Verdict::Retry { .. } => {
-                self.interview = InterviewStep::AwaitingUploads;
+                // Each retry texts the applicant and reopens the uploads,
+                // so it counts as a failed attempt: without a bound an
+                // application could be sent back for ever.
+                self.failed_attempts += 1;
                 self.updated_at = now;
-                VerdictOutcome::Retry
+                if self.failed_attempts >= limits.max_attempts {
+                    VerdictOutcome::RetriesUsedUp(self.reject(now)?)
+                } else {
+                    self.interview = InterviewStep::AwaitingUploads;
+                    VerdictOutcome::Retry
+                }
             }
         })
     }
 
-    /// A supervisor approves a pass given with an item unticked; never the
-    /// one who reviewed it (maker-checker).
-    pub fn approve_override(
+    /// A supervisor approves a pass given with an item unticked (the card
+    /// is then issued), under maker-checker ([`Self::check_override`]).
+    pub fn approve_override<'a>(
         &mut self,
-        supervisor: &str,
+        checker: &StaffMember,
+        makers: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
         limits: &ApplicationLimits,
     ) -> Result<ApplicationTransition, ApplicationError> {
-        self.check_step(AuthRoute::VideoInterview, now, limits)?;
-        match &self.interview {
-            InterviewStep::AwaitingOverride { by, .. } if by == supervisor => {
-                Err(ApplicationError::SameMakerAndChecker)
-            }
-            InterviewStep::AwaitingOverride { .. } => self.authenticate(now),
-            _ => Err(ApplicationError::OutOfOrder),
-        }
+        self.check_override(checker, makers, now, limits)?;
+        self.authenticate(now)
     }
 
     /// A supervisor declines a pass given with an item unticked: the
-    /// application is rejected; never by the reviewer themselves.
-    pub fn decline_override(
+    /// application is rejected, under maker-checker
+    /// ([`Self::check_override`]).
+    pub fn decline_override<'a>(
         &mut self,
-        supervisor: &str,
+        checker: &StaffMember,
+        makers: impl IntoIterator<Item = &'a str>,
         now: DateTime<Utc>,
         limits: &ApplicationLimits,
     ) -> Result<ApplicationTransition, ApplicationError> {
+        self.check_override(checker, makers, now, limits)?;
+        self.reject(now)
+    }
+
+    /// Maker-checker on an override: nobody approves or declines one on an
+    /// application they claimed, reassigned, gave any verdict on (a retry
+    /// included) or asked the override for. `makers` are the actor labels
+    /// (`role:username`) of whoever claimed, reassigned or gave a verdict
+    /// on it: the application knows only who asked for the override, so
+    /// the caller reads the others from those steps' records, under the
+    /// same lock the steps take. People are compared by username, whatever
+    /// role a label carries ([`StaffMember::is_named_by`]), so a reviewer
+    /// since made supervisor is still the maker.
+    pub fn check_override<'a>(
+        &self,
+        checker: &StaffMember,
+        makers: impl IntoIterator<Item = &'a str>,
+        now: DateTime<Utc>,
+        limits: &ApplicationLimits,
+    ) -> Result<(), ApplicationError> {
         self.check_step(AuthRoute::VideoInterview, now, limits)?;
-        match &self.interview {
-            InterviewStep::AwaitingOverride { by, .. } if by == supervisor => {
-                Err(ApplicationError::SameMakerAndChecker)
-            }
-            InterviewStep::AwaitingOverride { .. } => self.reject(now),
-            _ => Err(ApplicationError::OutOfOrder),
+        let InterviewStep::AwaitingOverride { by, .. } = &self.interview else {
+            return Err(ApplicationError::OutOfOrder);
+        };
+        if checker.is_named_by(by) || makers.into_iter().any(|maker| checker.is_named_by(maker)) {
+            return Err(ApplicationError::SameMakerAndChecker);
         }
+        Ok(())
     }
 }

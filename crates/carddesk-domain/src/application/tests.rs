@@ -180,56 +180,106 @@ fn a_retry_asks_for_uploads_again_and_a_fail_rejects() {
     assert_eq!(a.state, ApplicationState::Rejected);
 }
 
-#[test]
-fn a_pass_with_an_item_unticked_needs_another_supervisor() {
+fn staff(username: &str, role: crate::Role) -> crate::StaffMember {
+    crate::StaffMember {
+        username: username.to_owned(),
+        role,
+    }
+}
+
+/// Claimed by `claimer`, passed with liveness unticked by `reviewer`.
+fn awaiting_override(claimer: &str, reviewer: &str) -> Application {
     let mut a = routed(None);
     a.uploads_complete(t0(), &limits()).unwrap();
-    a.claim("supervisor:zhang", false, t0(), &limits()).unwrap();
+    a.claim(claimer, false, t0(), &limits()).unwrap();
+    a.claim(reviewer, true, t0(), &limits()).unwrap();
     let mut partial = all_ticked();
     partial.0.remove(&ChecklistItem::Liveness);
     assert_eq!(
         a.decide(
-            "supervisor:zhang",
+            reviewer,
             &Verdict::Pass { checklist: partial },
             t0(),
             &limits()
         ),
         Ok(VerdictOutcome::AwaitingOverride)
     );
+    a
+}
+
+#[test]
+fn a_pass_with_an_item_unticked_needs_another_supervisor() {
+    use crate::Role::{Admin, Supervisor};
+    let mut a = awaiting_override("supervisor:zhang", "supervisor:zhang");
     assert_eq!(
-        a.approve_override("supervisor:zhang", t0(), &limits()),
+        a.approve_override(&staff("zhang", Supervisor), [], t0(), &limits()),
         Err(ApplicationError::SameMakerAndChecker)
     );
-    a.approve_override("supervisor:liu", t0(), &limits())
+    // The person, not the label: the reviewer under another role is still
+    // the reviewer.
+    assert_eq!(
+        a.approve_override(&staff("zhang", Admin), [], t0(), &limits()),
+        Err(ApplicationError::SameMakerAndChecker)
+    );
+    a.approve_override(&staff("liu", Supervisor), [], t0(), &limits())
         .unwrap();
     assert_eq!(a.state, ApplicationState::Authenticated);
 }
 
 #[test]
-fn an_override_is_declined_by_another_supervisor_only() {
-    let mut a = routed(None);
-    a.uploads_complete(t0(), &limits()).unwrap();
-    a.claim("supervisor:zhang", false, t0(), &limits()).unwrap();
-    let mut partial = all_ticked();
-    partial.0.remove(&ChecklistItem::ConsentGiven);
-    a.decide(
-        "supervisor:zhang",
-        &Verdict::Pass { checklist: partial },
-        t0(),
-        &limits(),
-    )
-    .unwrap();
-    assert_eq!(
-        a.decline_override("supervisor:zhang", t0(), &limits()),
-        Err(ApplicationError::SameMakerAndChecker)
-    );
-    a.decline_override("supervisor:liu", t0(), &limits())
+fn nobody_who_claimed_reassigned_or_reviewed_decides_the_override() {
+    use crate::Role::{Admin, Supervisor};
+    // Zhang claimed and gave it to li, who passed it: zhang is a maker
+    // though the application names only li.
+    let mut a = awaiting_override("supervisor:zhang", "agent:li");
+    let makers = ["supervisor:zhang", "supervisor:zhang", "agent:li"];
+    for checker in [
+        staff("zhang", Supervisor),
+        staff("li", Supervisor),
+        staff("li", Admin),
+    ] {
+        assert_eq!(
+            a.approve_override(&checker, makers, t0(), &limits()),
+            Err(ApplicationError::SameMakerAndChecker),
+            "{checker:?}"
+        );
+        assert_eq!(
+            a.decline_override(&checker, makers, t0(), &limits()),
+            Err(ApplicationError::SameMakerAndChecker),
+            "{checker:?}"
+        );
+    }
+    // A label that is no staff member's names nobody.
+    a.decline_override(&staff("7", Supervisor), ["applicant:7"], t0(), &limits())
         .unwrap();
     assert_eq!(a.state, ApplicationState::Rejected);
     assert!(
-        a.approve_override("supervisor:wu", t0(), &limits())
+        a.approve_override(&staff("wu", Supervisor), [], t0(), &limits())
             .is_err()
     );
+}
+
+#[test]
+fn a_retry_past_the_attempts_rejects() {
+    let reasons: BTreeSet<_> = [VerdictReason::PhotoUnreadable].into();
+    let retry = Verdict::Retry { reasons };
+    let mut a = routed(None);
+    for _ in 1..limits().max_attempts {
+        a.uploads_complete(t0(), &limits()).unwrap();
+        a.claim("agent:li", false, t0(), &limits()).unwrap();
+        assert_eq!(
+            a.decide("agent:li", &retry, t0(), &limits()),
+            Ok(VerdictOutcome::Retry)
+        );
+    }
+    a.uploads_complete(t0(), &limits()).unwrap();
+    a.claim("agent:li", false, t0(), &limits()).unwrap();
+    assert!(matches!(
+        a.decide("agent:li", &retry, t0(), &limits()),
+        Ok(VerdictOutcome::RetriesUsedUp(_))
+    ));
+    assert_eq!(a.state, ApplicationState::Rejected);
+    assert_eq!(a.failed_attempts, limits().max_attempts);
 }
 
 #[test]

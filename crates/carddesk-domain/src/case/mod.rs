@@ -347,18 +347,9 @@ impl UnfreezeCase {
         checker: &StaffMember,
         makers: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), CaseError> {
-        // Maker-checker is about the person, not the role they held: an
-        // agent who packaged a case and has since been made a supervisor
-        // is still its maker.
-        let person = |label: &'a str| {
-            label
-                .split_once(':')
-                .map_or(label, |(_, username)| username)
-        };
-        if makers
-            .into_iter()
-            .any(|maker| person(maker) == checker.username)
-        {
+        // By username, whatever role the label carries (see
+        // `StaffMember::is_named_by`).
+        if makers.into_iter().any(|maker| checker.is_named_by(maker)) {
             return Err(CaseError::SameMakerAndChecker);
         }
         Ok(())

@@ -1,22 +1,27 @@
 //! The video interview (a first card) at the desk: the agents' queue,
-//! claim, verdict and a supervisor's override (the applicant's uploads are
+//! claim and reassignment (the verdict is `interview/verdict.rs`, a
+//! supervisor's override `overrides.rs`, the applicant's uploads
 //! `uploads.rs`).
 //!
 //! Who may do what is decided here, below every transport: any member of
 //! staff may claim from the queue; only the reviewer decides; supervisors
-//! reassign and approve overrides, never of a verdict they gave; the
-//! uploads are opened only for the reviewer and supervisors, each view
-//! audited.
+//! reassign and decide overrides, never of an interview they took part
+//! in; the uploads are opened only for the reviewer and supervisors, each
+//! view audited. Every refusal of these staff steps is audited too
+//! (`Processor::audited`, as job 1's steps are).
+
+mod verdict;
+
+pub(super) use verdict::verdict_detail;
 
 use carddesk_domain::application::{
-    ApplicationError, ApplicationId, ApplicationState, InterviewStep, Verdict, VerdictOutcome,
+    ApplicationError, ApplicationId, ApplicationState, InterviewStep,
 };
 use carddesk_domain::{Actor, Role, StaffMember};
 use carddesk_store::{ApplicationRecord, MediaKind, MediaRecord, Outcome};
 use chrono::{DateTime, Utc};
 
-use super::two_card::queue_text;
-use super::{IssuedCard, application_object, changed, lock_application, media, messages};
+use super::{application_object, changed, lock_application, media};
 use crate::{Processor, ProcessorError, Result, append_audit};
 
 /// An interview as the console shows it.
@@ -126,12 +131,15 @@ impl Processor {
         id: ApplicationId,
         origin: &str,
     ) -> Result<()> {
-        let label = Actor::Staff(staff.clone()).label();
-        self.interview_step(staff, id, origin, "interview.claimed", |a, now, limits| {
+        let actor = Actor::Staff(staff.clone());
+        let label = actor.label();
+        let step = self.interview_step(staff, id, origin, "interview.claimed", |a, now, limits| {
             a.claim(&label, false, now, limits)
                 .map(|()| format!("claimed by {label}"))
-        })
-        .await
+        });
+        let object = application_object(id);
+        self.audited(&actor, "interview.claim", &object, origin, step)
+            .await
     }
 
     /// A supervisor gives an interview to another member of staff.
@@ -142,96 +150,26 @@ impl Processor {
         to: &StaffMember,
         origin: &str,
     ) -> Result<()> {
-        if supervisor.role < Role::Supervisor {
-            return Err(ProcessorError::Forbidden);
-        }
-        let label = Actor::Staff(to.clone()).label();
-        self.interview_step(
-            supervisor,
-            id,
-            origin,
-            "interview.reassigned",
-            |a, now, limits| {
-                a.claim(&label, true, now, limits)
-                    .map(|()| format!("given to {label}"))
-            },
-        )
-        .await
-    }
-
-    /// The reviewer records their verdict: a pass issues the card, a fail
-    /// rejects the application and a retry asks for new uploads (the
-    /// applicant is told either way); a pass with an item unticked waits
-    /// for another supervisor.
-    pub async fn decide_interview(
-        &self,
-        staff: &StaffMember,
-        id: ApplicationId,
-        verdict: &Verdict,
-        origin: &str,
-    ) -> Result<Option<IssuedCard>> {
-        let actor = Actor::Staff(staff.clone());
-        let label = actor.label();
-        let limits = &self.inner.config.applications;
-        let now = self.now();
-        let mut tx = self.inner.store.begin().await?;
-        let locked = lock_application(tx.as_mut(), id).await?;
-        let mut application = locked.application;
-        let outcome = application.decide(&label, verdict, now, limits)?;
-        tx.record_verdict(id, verdict).await?;
+        let actor = Actor::Staff(supervisor.clone());
         let object = application_object(id);
-        let reasons = verdict.reasons();
-        append_audit(
-            tx.as_mut(),
-            &actor,
-            now,
-            "interview.verdict",
-            &object,
-            origin,
-            Outcome::Success,
-            verdict_detail(verdict),
-        )
-        .await?;
-        let issued = match outcome {
-            VerdictOutcome::Authenticated(_) => Some(
-                self.issue_in(
-                    tx.as_mut(),
-                    &mut application,
-                    &locked.applicant,
-                    &label,
-                    origin,
-                    now,
-                )
-                .await?,
-            ),
-            VerdictOutcome::Rejected(_) | VerdictOutcome::Retry => {
-                let retry = matches!(outcome, VerdictOutcome::Retry);
-                if retry {
-                    tx.retire_media(id).await?;
-                }
-                tx.save_application(&application).await?;
-                let body = messages::verdict_text(&locked.applicant.language, retry, &reasons);
-                let subject = carddesk_store::OutboxSubject::ApplicationNotice(id);
-                queue_text(
-                    self,
-                    tx.as_mut(),
-                    subject,
-                    &locked.applicant.phone,
-                    &locked.applicant.language,
-                    &body,
-                    now,
-                )
-                .await?;
-                None
+        self.audited(&actor, "interview.reassign", &object, origin, async {
+            if supervisor.role < Role::Supervisor {
+                return Err(ProcessorError::Forbidden);
             }
-            VerdictOutcome::AwaitingOverride => {
-                tx.save_application(&application).await?;
-                None
-            }
-        };
-        tx.commit().await?;
-        self.inner.events.send_all(vec![changed(&application)]);
-        Ok(issued)
+            let label = Actor::Staff(to.clone()).label();
+            self.interview_step(
+                supervisor,
+                id,
+                origin,
+                "interview.reassigned",
+                |a, now, limits| {
+                    a.claim(&label, true, now, limits)
+                        .map(|()| format!("given to {label}"))
+                },
+            )
+            .await
+        })
+        .await
     }
 
     /// Opens one of an interview's uploads for its reviewer or a
@@ -245,50 +183,42 @@ impl Processor {
     ) -> Result<MediaView> {
         let actor = Actor::Staff(staff.clone());
         let object = application_object(id);
-        let record = self
-            .inner
-            .store
-            .application(id)
-            .await?
-            .ok_or(ProcessorError::NotFound("application"))?;
-        let reviewer = record.application.interview.reviewer().map(str::to_owned);
-        if staff.role < Role::Supervisor && reviewer.as_deref() != Some(actor.label().as_str()) {
-            self.audit_alone(
-                &actor,
-                "interview.media_viewed",
-                &object,
-                origin,
-                Outcome::Refused,
-                kind.as_str().to_owned(),
-            )
-            .await?;
-            return Err(ApplicationError::NotReviewer.into());
-        }
-        let found = self
-            .inner
-            .store
-            .application_media(id)
-            .await?
-            .into_iter()
-            .find(|m| m.kind == kind)
-            .ok_or(ProcessorError::NotFound("upload"))?;
-        let bytes = media::load(&self.inner.config.media, &self.inner.keys, &found.sha256).await?;
-        self.audit_alone(
-            &actor,
-            "interview.media_viewed",
-            &object,
-            origin,
-            Outcome::Success,
-            kind.as_str().to_owned(),
-        )
-        .await?;
-        let mime = carddesk_media::Container::parse(&found.container)
-            .map(|c| c.mime())
-            .unwrap_or("application/octet-stream");
-        Ok(MediaView { mime, bytes })
+        let action = "interview.media_viewed";
+        self.audited(&actor, action, &object, origin, async {
+            let record = self
+                .inner
+                .store
+                .application(id)
+                .await?
+                .ok_or(ProcessorError::NotFound("application"))?;
+            let reviewer = record.application.interview.reviewer().map(str::to_owned);
+            if staff.role < Role::Supervisor && reviewer.as_deref() != Some(actor.label().as_str())
+            {
+                return Err(ApplicationError::NotReviewer.into());
+            }
+            let found = self
+                .inner
+                .store
+                .application_media(id)
+                .await?
+                .into_iter()
+                .find(|m| m.kind == kind)
+                .ok_or(ProcessorError::NotFound("upload"))?;
+            let bytes =
+                media::load(&self.inner.config.media, &self.inner.keys, &found.sha256).await?;
+            let detail = kind.as_str().to_owned();
+            self.audit_alone(&actor, action, &object, origin, Outcome::Success, detail)
+                .await?;
+            let mime = carddesk_media::Container::parse(&found.container)
+                .map(|c| c.mime())
+                .unwrap_or("application/octet-stream");
+            Ok(MediaView { mime, bytes })
+        })
+        .await
     }
 
-    /// One staff step on an interview under its lock, audited.
+    /// One staff step on an interview under its lock, its audit entry in
+    /// the same transaction (the caller audits a refusal).
     async fn interview_step(
         &self,
         staff: &StaffMember,
@@ -321,31 +251,6 @@ impl Processor {
         tx.commit().await?;
         self.inner.events.send_all(vec![changed(&application)]);
         Ok(())
-    }
-}
-
-/// What the audit log keeps of a verdict: for a pass, the checklist items
-/// left unticked (what an override's approver must weigh); else the
-/// reasons.
-pub(super) fn verdict_detail(verdict: &Verdict) -> String {
-    use carddesk_domain::application::ChecklistItem;
-    match verdict {
-        Verdict::Pass { checklist } => {
-            let unticked: Vec<&str> = ChecklistItem::ALL
-                .into_iter()
-                .filter(|i| !checklist.0.contains(i))
-                .map(ChecklistItem::as_str)
-                .collect();
-            if unticked.is_empty() {
-                "pass: every item ticked".to_owned()
-            } else {
-                format!("pass with unticked: {}", unticked.join(","))
-            }
-        }
-        _ => {
-            let names: Vec<&str> = verdict.reasons().iter().map(|r| r.as_str()).collect();
-            format!("{}: {}", verdict.as_str(), names.join(","))
-        }
     }
 }
 

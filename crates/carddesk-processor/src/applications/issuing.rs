@@ -58,6 +58,10 @@ impl Processor {
     /// customer (made from the applicant for a first card), the number,
     /// the card and its virtual facts, the audit entries and the text that
     /// tells the applicant. The caller commits.
+    ///
+    /// Refused ([`ProcessorError::NotCompleted`], nothing issued) when
+    /// what routed the application no longer holds, checked here under
+    /// the person's card locks on every route (`unissuable.rs`).
     pub(super) async fn issue_in(
         &self,
         tx: &mut dyn Tx,
@@ -67,6 +71,16 @@ impl Processor {
         origin: &str,
         now: DateTime<Utc>,
     ) -> Result<IssuedCard> {
+        // Every route has rejected an unissuable application before
+        // authenticating it (`rejected_as_unissuable`); this is the
+        // backstop for a caller that did not.
+        if self
+            .issue_blocker(tx, application, applicant)
+            .await?
+            .is_some()
+        {
+            return Err(ProcessorError::NotCompleted);
+        }
         let product = VirtualProduct::find(&application.product)
             .map_err(|_| ProcessorError::Config("the application's product is gone".to_owned()))?;
         let route = application

@@ -34,6 +34,18 @@ pub(super) fn issued_text(language: &str, last_four: &str) -> String {
     }
 }
 
+/// The application stopped where the card was to be issued: it says
+/// nothing of why (which check failed is the bank's to know).
+pub(super) fn not_completed_text(language: &str) -> String {
+    if zh(language) {
+        "【长城银行】很抱歉，您的虚拟卡申请未能完成，未开通任何卡片。如有疑问请致电银行或前往网点。"
+            .to_owned()
+    } else {
+        "Great Wall Bank: we are sorry, your virtual card application could not be completed and no card was issued. Call us or visit a branch with any question."
+            .to_owned()
+    }
+}
+
 /// The interview failed, or asks for new uploads.
 pub(super) fn verdict_text(language: &str, retry: bool, reasons: &[VerdictReason]) -> String {
     let listed: Vec<&str> = reasons.iter().map(|r| reason_text(language, *r)).collect();

@@ -4,7 +4,8 @@
 //! - `transit.rs`: an application is checked, counted against the day's
 //!   limits, and routed (`two_card` for an existing customer, the
 //!   `video_interview` otherwise), or refused with a stable reason.
-//! - `two_card.rs`: the existing card's number and transaction password,
+//! - `two_card/`: the existing card's number and transaction password
+//!   (a failure counts against the customer's allowance over both jobs),
 //!   then a one-time code sent to the phone on file for that card.
 //! - `uploads.rs` and `media.rs`: the interview's uploads, checked by
 //!   content and sealed at rest outside the rows.
@@ -12,7 +13,9 @@
 //!   `overrides.rs` a supervisor's approval or refusal of a pass with an
 //!   item unticked.
 //! - `issuing.rs`: the card issued in the transaction that authenticates,
-//!   shown to the applicant once.
+//!   shown to the applicant once; `unissuable.rs` what must still hold
+//!   then (the proven card, no court order), else the application is
+//!   rejected.
 //! - `messages.rs`: the texts an applicant gets, in zh-CN and English.
 //!
 //! The rules are the domain's [`Application`]; the decisions are taken
@@ -27,6 +30,7 @@ mod overrides;
 mod retention;
 mod transit;
 mod two_card;
+mod unissuable;
 mod uploads;
 
 use carddesk_domain::application::{Application, ApplicationId, ApplicationState, AuthRoute};

@@ -1,7 +1,7 @@
 //! Live events through the desk: the processor's stream for as long as
 //! the session lasts. A sign-out ends the session's streams at once, in
 //! this process and in every other that shares the database (heard
-//! through its notification channel, [`crate::sign_outs`]); expiry
+//! through its notification channel, `sign_outs.rs`); expiry
 //! (lifetime or idle) and a sign-out whose notification was lost are
 //! caught by a periodic check, and by a check whenever notifications may
 //! have been missed. That check only reads the session: watching is not a

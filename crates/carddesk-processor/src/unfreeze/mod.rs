@@ -152,6 +152,8 @@ fn is_refusal(e: &ProcessorError) -> bool {
             | ProcessorError::CaseClosed
             | ProcessorError::Forbidden
             | ProcessorError::NotCaseHolder
+            | ProcessorError::Application(_)
+            | ProcessorError::NotCompleted
     )
 }
 

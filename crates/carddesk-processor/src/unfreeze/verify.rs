@@ -2,7 +2,7 @@
 
 use carddesk_domain::case::{CaseId, FailureOutcome};
 use carddesk_domain::{Actor, Credential};
-use carddesk_store::{Outcome, Package};
+use carddesk_store::{FailedCheck, Outcome, Package};
 use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 
@@ -111,9 +111,11 @@ impl Processor {
         case.check_can_verify(now, limits)?;
         // Rows are locked in the same order everywhere (case, card,
         // customer; the audit chain's lock last, at commit), so two
-        // transactions can never wait on each other. The customer's
-        // lock holds their allowance still while this upload is decided:
-        // uploads to two of their cases at once are counted one by one.
+        // transactions can never wait on each other; job 2 takes an
+        // application's row before these, and no case's transaction ever
+        // waits for one. The customer's lock holds their allowance still
+        // while this upload is decided: uploads to two of their cases, or
+        // one and their application's card proof, are counted one by one.
         let card = tx
             .lock_card(case.card_id)
             .await?
@@ -153,7 +155,7 @@ impl Processor {
         if !matched {
             let customer_limit = prior_failures + 1 >= limits.failures_per_customer;
             let outcome = case.record_failure(now, limits, customer_limit)?;
-            tx.record_credential_failure(case.customer_id, case_id, now)
+            tx.record_credential_failure(case.customer_id, FailedCheck::Case(case_id), now)
                 .await?;
             tx.save_case(&case).await?;
             append_audit(

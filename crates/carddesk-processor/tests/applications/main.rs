@@ -1,16 +1,22 @@
 //! Virtual-card applications (issue 8): the transit service's routing and
-//! refusals, and the two-card route to an issued card, on both databases.
+//! refusals, the two-card route to an issued card, the customer's
+//! allowance shared with job 1, and what must still hold at issue, on both
+//! databases.
 
 #[path = "../applicant/mod.rs"]
 mod applicant;
 #[path = "../common/mod.rs"]
 mod common;
 
+mod allowance;
+mod issue_checks;
 mod lifetime;
 mod routing;
 mod two_card;
 
+use allowance::*;
 use carddesk_domain::card::CardNumber;
+use issue_checks::*;
 use lifetime::*;
 use routing::*;
 use secrecy::SecretString;
@@ -32,4 +38,9 @@ on_both_databases! {
     refusals_have_stable_reasons_and_store_nothing => sqlite_refusals, postgres_refusals;
     two_cards_to_an_issued_card_shown_once => sqlite_two_cards, postgres_two_cards;
     attempts_are_limited_and_an_expired_code_asks_for_the_card_again => sqlite_attempts, postgres_attempts;
+    a_customer_out_of_allowance_in_job_1_cannot_prove_a_card => sqlite_allowance_from_job_1, postgres_allowance_from_job_1;
+    a_card_lost_or_frozen_after_its_proof_issues_nothing => sqlite_proven_card_lost, postgres_proven_card_lost;
+    a_court_order_on_another_card_stops_the_two_card_issue => sqlite_court_order_at_code, postgres_court_order_at_code;
+    a_court_order_on_another_card_stops_the_interview_issue => sqlite_court_order_at_verdict, postgres_court_order_at_verdict;
+    a_court_order_before_the_override_stops_its_issue => sqlite_court_order_at_override, postgres_court_order_at_override;
 }

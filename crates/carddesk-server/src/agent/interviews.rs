@@ -58,7 +58,7 @@ pub(crate) async fn reassign(
 }
 
 #[utoipa::path(post, path = routes::VERDICT, context_path = routes::PREFIX, params(("application" = i64, Path, description = "application id")), request_body = VerdictRequest, security(("bearer" = [])),
-    responses((status = 200, description = "what the verdict did: a pass issues the card, a fail rejects, a retry asks for new uploads (the applicant is told)", body = VerdictAnswer), Refused))]
+    responses((status = 200, description = "what the verdict did: a pass issues the card, a fail rejects, a retry asks for new uploads, or rejects once the application's attempts are used up (the applicant is told)", body = VerdictAnswer), Refused))]
 pub(crate) async fn verdict(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -74,7 +74,7 @@ pub(crate) async fn verdict(
 }
 
 #[utoipa::path(post, path = routes::OVERRIDE, context_path = routes::PREFIX, params(("application" = i64, Path, description = "application id")), security(("bearer" = [])),
-    responses((status = 200, description = "the override approved and the card issued (supervisors, never the reviewer)", body = VerdictAnswer), Refused))]
+    responses((status = 200, description = "the override approved and the card issued (a supervisor who did not claim, reassign or review the interview)", body = VerdictAnswer), Refused))]
 pub(crate) async fn approve_override(
     State(s): State<AppState>,
     Origin(origin): Origin,
@@ -89,7 +89,7 @@ pub(crate) async fn approve_override(
 }
 
 #[utoipa::path(post, path = routes::DECLINE_OVERRIDE, context_path = routes::PREFIX, params(("application" = i64, Path, description = "application id")), request_body = DeclineRequest, security(("bearer" = [])),
-    responses((status = 200, description = "the override declined: the application rejected and the applicant told why (supervisors, never the reviewer)", body = VerdictAnswer), Refused))]
+    responses((status = 200, description = "the override declined: the application rejected and the applicant told why (a supervisor who did not claim, reassign or review the interview)", body = VerdictAnswer), Refused))]
 pub(crate) async fn decline_override(
     State(s): State<AppState>,
     Origin(origin): Origin,

@@ -161,7 +161,7 @@ async fn prove_card(
     }))
 }
 
-#[utoipa::path(post, path = "/api/applicant/two-card/code", request_body = CodeBody, security(("bearer" = [])), responses((status = 200, description = "the code matched: the card is issued", body = IssuedDto), (status = 401, description = "`verification_failed`, with the attempts left", body = crate::error::ErrorBody), (status = 410, description = "`expired`: prove the card again for a new code", body = crate::error::ErrorBody), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/applicant/two-card/code", request_body = CodeBody, security(("bearer" = [])), responses((status = 200, description = "the code matched: the card is issued", body = IssuedDto), (status = 401, description = "`verification_failed`, with the attempts left", body = crate::error::ErrorBody), (status = 410, description = "`expired`: prove the card again for a new code", body = crate::error::ErrorBody), (status = 409, description = "`illegal_state`: the application cannot take this step; after the right code, its card could not be issued (the card proven is no longer active, or one of the applicant's cards is under a court order): it is rejected, and the answer says only that it could not be completed", body = crate::error::ErrorBody), (status = "4XX", description = "refused, in the common shape", body = crate::error::ErrorBody)))]
 async fn enter_code(
     State(s): State<AppState>,
     Origin(origin): Origin,

@@ -29,9 +29,9 @@ use carddesk_domain::{
 };
 use carddesk_store::{
     AuditKey, AuditRecord, CardSecrets, CaseFilter, CaseKey, CaseRecord, ChainReport, CustomerCase,
-    CustomerSecrets, GENESIS, NewAuditEntry, NewCard, NewCustomer, NewOutboxMessage, OutboxChannel,
-    OutboxDelivery, OutboxMessage, OutboxSettlement, OutboxSubject, Outcome, Package, PgStore,
-    SqliteStore, Store, StoreError,
+    CustomerSecrets, FailedCheck, GENESIS, NewAuditEntry, NewCard, NewCustomer, NewOutboxMessage,
+    OutboxChannel, OutboxDelivery, OutboxMessage, OutboxSettlement, OutboxSubject, Outcome,
+    Package, PgStore, SqliteStore, Store, StoreError,
 };
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgPool, SqlitePool};
@@ -41,6 +41,7 @@ mod cards;
 mod cases;
 mod customer_cases;
 mod customers;
+mod failures;
 mod fixtures;
 mod outbox;
 mod packages;
@@ -51,6 +52,7 @@ use cards::*;
 use cases::*;
 use customer_cases::*;
 use customers::*;
+use failures::*;
 use fixtures::*;
 use outbox::*;
 use packages::*;
@@ -215,6 +217,8 @@ conformance! {
     outbox_claim_lease_and_settle,
     outbox_concurrent_claims_are_disjoint,
     credential_failures_counted_since,
+    credential_failures_name_a_case_or_an_application,
+    customer_cards_locked_in_id_order,
     policy_round_trip,
     dropped_tx_leaves_nothing,
     failed_tx_does_not_block_the_next,

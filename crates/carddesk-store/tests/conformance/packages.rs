@@ -65,11 +65,12 @@ pub(crate) async fn credential_failures_counted_since(store: &dyn Store) {
         now - Duration::hours(2),
         now,
     ] {
-        tx.record_credential_failure(customer, case.id, when)
+        tx.record_credential_failure(customer, FailedCheck::Case(case.id), when)
             .await
             .expect("record");
     }
-    tx.record_credential_failure(other_card.customer_id, other_case.id, now)
+    let other = FailedCheck::Case(other_case.id);
+    tx.record_credential_failure(other_card.customer_id, other, now)
         .await
         .expect("record");
     // Counted inside the same transaction…

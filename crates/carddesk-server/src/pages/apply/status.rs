@@ -114,7 +114,7 @@ fn status_view(
         ApplicationState::Rejected => {
             listed = reasons(ctx, st);
             let body = if listed.is_empty() {
-                a.rejected_attempts
+                a.rejected_stopped
             } else {
                 reasons_intro = a.rejected_reasons;
                 ""

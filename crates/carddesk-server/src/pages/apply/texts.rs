@@ -93,7 +93,10 @@ pub struct ApplyTexts {
     pub reveal_note: &'static str,
     pub already_shown: &'static str,
     pub rejected_title: &'static str,
-    pub rejected_attempts: &'static str,
+    /// A rejection without a reviewer's reasons: attempts or the
+    /// customer's allowance used up, or the card could not be issued; one
+    /// text for all, so the page tells none of them apart.
+    pub rejected_stopped: &'static str,
     pub rejected_reasons: &'static str,
     pub expired_title: &'static str,
     pub expired_body: &'static str,
@@ -269,7 +272,7 @@ pub static ZH: ApplyTexts = ApplyTexts {
     reveal_note: "为保障安全，完整卡号和安全码只显示一次，请在方便记录时查看。",
     already_shown: "卡号与安全码已显示过一次，无法再次显示。如未保存，请致电银行。",
     rejected_title: "申请未通过",
-    rejected_attempts: "由于多次验证失败，本次申请未通过。",
+    rejected_stopped: "本次申请未能完成，未开通任何卡片。如有疑问请致电银行或前往网点。",
     rejected_reasons: "审核未通过的原因：",
     expired_title: "申请已过期",
     expired_body: "本次申请未在有效期内完成。您可以重新申请。",
@@ -367,7 +370,7 @@ pub static EN: ApplyTexts = ApplyTexts {
     reveal_note: "For your security, the full number and security code are shown only once. Open them when you can write them down.",
     already_shown: "Your card's details were shown once and cannot be shown again. If you did not save them, call the bank.",
     rejected_title: "Application not approved",
-    rejected_attempts: "This application was stopped after too many failed attempts.",
+    rejected_stopped: "This application could not be completed, and no card was issued. Call us or visit a branch with any question.",
     rejected_reasons: "Why it was not approved:",
     expired_title: "Application expired",
     expired_body: "This application was not finished in time. You can apply again.",

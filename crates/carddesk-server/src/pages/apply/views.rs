@@ -183,6 +183,7 @@ pub(super) fn refusal(ctx: &ApplyCtx, here: &str, e: ProcessorError) -> Response
         ProcessorError::Application(_)
         | ProcessorError::Locked
         | ProcessorError::Expired
+        | ProcessorError::NotCompleted
         | ProcessorError::AlreadyShown => go(ctx, "/apply/status"),
         ProcessorError::InvalidInput(_) => end(ctx, here, End::BadRequest),
         other if other.code() == "unavailable" => {

@@ -1,6 +1,7 @@
 //! Who may look and decide: the uploads only for the reviewer and
 //! supervisors, a failed verdict and its reasons, and an override that
-//! only a supervisor other than the reviewer approves or declines.
+//! only a supervisor who took no part in the interview approves or
+//! declines.
 
 use carddesk_domain::Role;
 use carddesk_wire::{
@@ -115,11 +116,19 @@ pub(super) async fn failures_overrides_and_who_may_look(b: &Bench) {
                 && outcome == "refused")
     );
 
-    // An override: zhang reviews and passes with liveness unticked; only
-    // another supervisor approves it.
+    // An override: zhang claims and gives it to wang, who passes with
+    // liveness unticked; zhang took part, so only another supervisor
+    // approves it.
     let s = queued(b, 621).await;
     let id = s.application_id.0;
     b.desk.claim_interview(&zhang, id).await.expect("claim");
+    let to_wang = ReassignRequest {
+        username: "wang".into(),
+    };
+    b.desk
+        .reassign_interview(&zhang, id, &to_wang)
+        .await
+        .expect("reassigned");
     let partial = pass(
         &EVERY_ITEM[..4]
             .iter()
@@ -129,7 +138,7 @@ pub(super) async fn failures_overrides_and_who_may_look(b: &Bench) {
     );
     let answer = b
         .desk
-        .decide_interview(&zhang, id, &partial)
+        .decide_interview(&wang, id, &partial)
         .await
         .expect("partial pass");
     assert_eq!(answer.step, InterviewStep::AwaitingOverride);
@@ -151,10 +160,16 @@ pub(super) async fn failures_overrides_and_who_may_look(b: &Bench) {
         b.desk
             .approve_override(&zhang, id)
             .await
-            .expect_err("own")
+            .expect_err("claimed and reassigned it")
             .code,
         ErrorCode::MakerChecker
     );
+    let audit = b.audit_of(&format!("application:{id}")).await;
+    assert!(audit.contains(&(
+        "supervisor:zhang".to_owned(),
+        "interview.override_approve".to_owned(),
+        "refused".to_owned()
+    )));
     assert_eq!(
         b.desk
             .approve_override(&li, id)
