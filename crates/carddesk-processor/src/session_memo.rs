@@ -23,6 +23,14 @@ pub const RECHECK_AFTER: Duration = Duration::seconds(5);
 /// Sessions remembered at most; past it, the ones due a check go first.
 const MAX_REMEMBERED: usize = 4_096;
 
+/// How long a sign-out's mark is kept: long enough for any check that read
+/// the session before the sign-out committed to have come back (a store
+/// call is bounded by the pool's and the request's time limits, seconds).
+/// Past it the store itself refuses the session, so nothing needs the
+/// mark; kept longer, every sign-out of every server sharing the database
+/// (each process hears them all) would fill the memo.
+const SIGN_OUT_MARK: Duration = Duration::minutes(2);
+
 #[derive(Debug)]
 struct Confirmed {
     /// `None` once signed out here, for good: a check that read the
@@ -75,9 +83,10 @@ impl SessionMemo {
             return;
         }
         if confirmed.len() >= MAX_REMEMBERED {
-            // Sign-outs are kept while their session could still be live.
+            // Sign-outs are kept while a check that raced them could come
+            // back.
             confirmed.retain(|_, c| {
-                c.fresh(now) || (c.member.is_none() && now - c.at < crate::staff::SESSION_LIFETIME)
+                c.fresh(now) || (c.member.is_none() && c.at <= now && now - c.at < SIGN_OUT_MARK)
             });
         }
         if confirmed.len() < MAX_REMEMBERED {
@@ -200,6 +209,21 @@ mod tests {
         assert!(
             memo.recall(b"later", t(11)).is_some(),
             "the stale made room"
+        );
+    }
+
+    #[test]
+    fn sign_out_marks_make_room_once_no_check_can_race_them() {
+        let memo = SessionMemo::default();
+        for i in 0..MAX_REMEMBERED {
+            memo.signed_out(&i.to_be_bytes(), t(0));
+        }
+        memo.remember(b"new".to_vec(), alice(), t(3_600), t(60));
+        assert_eq!(memo.recall(b"new", t(61)), None, "the marks still count");
+        memo.remember(b"new".to_vec(), alice(), t(3_600), t(121));
+        assert!(
+            memo.recall(b"new", t(122)).is_some(),
+            "past the mark's time"
         );
     }
 }

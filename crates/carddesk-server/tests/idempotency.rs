@@ -6,6 +6,7 @@
 mod common;
 
 use carddesk_domain::{CardStatus, CaseState, FreezeReason, Role};
+use carddesk_processor::Purpose;
 use common::{TestApp, frozen};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -365,12 +366,12 @@ async fn customer_retries(app: &TestApp) {
     // Retries are matched by a keyed hash: no row holds the plain hash of
     // the upload, whose body carries the ID number and the password.
     let sent = serde_json::to_vec(&person.wrong_password()).expect("json");
-    let plain = Sha256::digest([b"POST\0".as_slice(), verify.as_bytes(), b"\0", &sent].concat());
-    let kept = app
-        .raw
-        .count("FROM idempotency_keys WHERE key = 'upload-1'");
-    assert_eq!(kept.await, 1, "the upload's key is kept");
-    let by_plain_hash = "FROM idempotency_keys WHERE request_digest = $1";
-    let plain_rows = app.raw.count_bound(by_plain_hash, by_plain_hash, &plain);
+    let request = [b"POST\0".as_slice(), verify.as_bytes(), b"\0", &sent].concat();
+    let by_digest = "FROM idempotency_keys WHERE request_digest = $1";
+    let keyed = app.keys.digest(Purpose::IdempotentRequest, &request);
+    let keyed_rows = app.raw.count_bound(by_digest, by_digest, &keyed);
+    assert_eq!(keyed_rows.await, 1, "the check finds the upload's row");
+    let plain = Sha256::digest(&request);
+    let plain_rows = app.raw.count_bound(by_digest, by_digest, &plain);
     assert_eq!(plain_rows.await, 0, "a plain hash of the upload is stored");
 }

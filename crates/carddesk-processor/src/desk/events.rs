@@ -85,6 +85,16 @@ impl Watch {
             .await
             .unwrap_or(false)
     }
+
+    /// Whether the store says the session has ended; `false` when it
+    /// cannot say (the check after lost notifications, which the periodic
+    /// one backs up).
+    async fn ended(&self) -> bool {
+        matches!(
+            self.desk.processor.session_is_live(&self.digest).await,
+            Ok(false)
+        )
+    }
 }
 
 async fn next_event(mut w: Watch) -> Option<(wire::DeskEvent, Watch)> {
@@ -106,7 +116,11 @@ async fn next_event(mut w: Watch) -> Option<(wire::DeskEvent, Watch)> {
             },
             received = w.receiver.recv() => match received {
                 // Notifications were lost, a sign-out's among them maybe.
-                Ok(crate::Event::Missed) if !w.live().await => return None,
+                // Every stream asks at once here, just after an outage:
+                // one the store cannot answer yet stays open for the
+                // periodic check rather than all consoles dropping
+                // together.
+                Ok(crate::Event::Missed) if w.ended().await => return None,
                 Ok(event) if event.audible_to(&w.staff) => {
                     let event = convert::event(&event);
                     if w.filter.admits(&event) {
@@ -114,8 +128,9 @@ async fn next_event(mut w: Watch) -> Option<(wire::DeskEvent, Watch)> {
                     }
                 }
                 Ok(_) => {}
-                // The watcher fell behind: tell it to re-read rather than
-                // pretend nothing was missed.
+                // The watcher fell behind, past a `Missed` maybe: tell it
+                // to re-read rather than pretend nothing was missed.
+                Err(RecvError::Lagged(_)) if w.ended().await => return None,
                 Err(RecvError::Lagged(_)) => return Some((wire::DeskEvent::Resync, w)),
                 Err(RecvError::Closed) => return None,
             },

@@ -141,7 +141,8 @@ fn for_customer(e: ProcessorError) -> ProcessorError {
 }
 
 /// Errors that are the rules saying no (audited as `refused`), as opposed
-/// to failures of the machinery.
+/// to failures of the machinery. `NotCompleted` is neither: the step that
+/// answers it has committed the application's rejection and its entry.
 fn is_refusal(e: &ProcessorError) -> bool {
     matches!(
         e,
@@ -153,7 +154,6 @@ fn is_refusal(e: &ProcessorError) -> bool {
             | ProcessorError::Forbidden
             | ProcessorError::NotCaseHolder
             | ProcessorError::Application(_)
-            | ProcessorError::NotCompleted
     )
 }
 

@@ -115,6 +115,44 @@ pub(crate) async fn a_customer_out_of_allowance_in_job_1_cannot_prove_a_card(
     assert_eq!(failures(&desk, &person).await, 5);
 }
 
+/// Card numbers that are not the applicant's guess at no credential of
+/// theirs: they use up the application's own attempts and leave the
+/// person's allowance (and their remote unfreeze) alone, or anyone who
+/// knows a person's ID number could lock them out by applying.
+pub(crate) async fn numbers_not_theirs_leave_the_allowance_alone(
+    store: Arc<dyn Store>,
+    db: TestDb,
+) {
+    let (desk, _media) = desk_with_media(store, &db).await;
+    let p = &desk.processor;
+    let person = desk.enrol(22, "en", &[CardStatus::Active]).await;
+    for round in 0..2 {
+        let applied = p
+            .submit_application(form(&person.id_number, &phone(22)), ADDRESS)
+            .await
+            .expect("submit");
+        for attempt in 0..3 {
+            let not_theirs = pan(&card_number(900 + round * 10 + attempt));
+            err(p
+                .prove_card(&applied.session, &not_theirs, password(PASSWORD), ADDRESS)
+                .await);
+        }
+        let ended = stored(&desk, applied.application_id).await;
+        assert_eq!(ended.state, ApplicationState::Rejected, "its own attempts");
+    }
+    assert_eq!(failures(&desk, &person).await, 0, "the allowance untouched");
+    // A wrong password for their own card does count.
+    let applied = p
+        .submit_application(form(&person.id_number, &phone(22)), ADDRESS)
+        .await
+        .expect("submit a third time");
+    let own = pan(&person.cards[0].number);
+    err(p
+        .prove_card(&applied.session, &own, password(WRONG_PASSWORD), ADDRESS)
+        .await);
+    assert_eq!(failures(&desk, &person).await, 1);
+}
+
 /// Cases racing the card proofs; each takes more uploads than the allowance
 /// leaves, so that the allowance, not the cases, is what stops them.
 const CASES: usize = 4;

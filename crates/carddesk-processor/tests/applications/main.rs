@@ -39,6 +39,7 @@ on_both_databases! {
     two_cards_to_an_issued_card_shown_once => sqlite_two_cards, postgres_two_cards;
     attempts_are_limited_and_an_expired_code_asks_for_the_card_again => sqlite_attempts, postgres_attempts;
     a_customer_out_of_allowance_in_job_1_cannot_prove_a_card => sqlite_allowance_from_job_1, postgres_allowance_from_job_1;
+    numbers_not_theirs_leave_the_allowance_alone => sqlite_numbers_not_theirs, postgres_numbers_not_theirs;
     a_card_lost_or_frozen_after_its_proof_issues_nothing => sqlite_proven_card_lost, postgres_proven_card_lost;
     a_court_order_on_another_card_stops_the_two_card_issue => sqlite_court_order_at_code, postgres_court_order_at_code;
     a_court_order_on_another_card_stops_the_interview_issue => sqlite_court_order_at_verdict, postgres_court_order_at_verdict;

@@ -56,8 +56,8 @@ impl Processor {
             .credential_failures_since(customer, since)
             .await?
             >= allowance.failures_per_customer;
-        let matched = if used_up {
-            None
+        let (theirs, matched) = if used_up {
+            (false, None)
         } else {
             self.card_matching(&record.application, card_number, password)
                 .await?
@@ -69,9 +69,10 @@ impl Processor {
         let mut tx = self.inner.store.begin().await?;
         // Lock order: the application's row, then the customer's (in
         // `lock_customer_failures`), then the audit chain at commit. Job 1
-        // locks case, card, customer, audit chain: neither waits for a row
-        // the other takes first, and no case's transaction ever waits for
-        // an application's, so the two cannot deadlock.
+        // locks case, card, customer, audit chain, and an issue
+        // application, the person's cards, customer, audit chain: cards
+        // always before the customer, no case's transaction waits for an
+        // application's, so none can deadlock another.
         let mut application = lock_application(tx.as_mut(), id).await?.application;
         application.check_step(AuthRoute::TwoCard, now, limits)?;
         if application.two_card != TwoCardStep::AwaitingCard {
@@ -97,7 +98,13 @@ impl Processor {
                     &actor,
                     origin,
                     "card details did not match",
-                    Some(CustomerFailure { customer, prior }),
+                    // Only a wrong password for one of their own cards is a
+                    // guess at a credential: a number that is not theirs
+                    // counts on this application alone, or anyone who
+                    // knows a person's ID number could use up that
+                    // person's allowance (and their remote unfreeze) by
+                    // applying in their name.
+                    theirs.then_some(CustomerFailure { customer, prior }),
                 )
                 .await
                 .map(|never| match never {});
@@ -157,16 +164,17 @@ impl Processor {
         })
     }
 
-    /// The applicant's active card with this number whose transaction
-    /// password matches, under Argon2id. A card that is not the
-    /// applicant's, or has no password (a virtual card), costs the same
-    /// check, against a hash nothing matches.
+    /// Whether the number is one of the applicant's active cards, and that
+    /// card when its transaction password matches too, under Argon2id. A
+    /// card that is not the applicant's, or has no password (a virtual
+    /// card), costs the same check, against a hash nothing matches, and
+    /// the answer does not say which it was.
     async fn card_matching(
         &self,
         application: &Application,
         card_number: &CardNumber,
         password: SecretString,
-    ) -> Result<Option<Card>> {
+    ) -> Result<(bool, Option<Card>)> {
         let pan_digest = self
             .inner
             .keys
@@ -179,12 +187,13 @@ impl Processor {
             .filter(|c| {
                 Some(c.customer_id) == application.customer_id && c.status == CardStatus::Active
             });
-        let hash = match &card {
+        let own_hash = match &card {
             Some(c) => self.inner.store.card_password_hash(c.id).await?,
             None => None,
         }
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| stand_in_hash().to_owned());
+        .filter(|h| !h.is_empty());
+        let theirs = own_hash.is_some();
+        let hash = own_hash.unwrap_or_else(|| stand_in_hash().to_owned());
         let password_ok = self
             .inner
             .hashing
@@ -192,7 +201,7 @@ impl Processor {
                 passwords::verify(&hash, &password)
             })
             .await?;
-        Ok(card.filter(|_| password_ok))
+        Ok((theirs, card.filter(|_| theirs && password_ok)))
     }
 
     /// Rejects the application, unchecked, because its customer used up
@@ -208,18 +217,30 @@ impl Processor {
     ) -> Result<std::convert::Infallible> {
         application.reject(now)?;
         tx.save_application(&application).await?;
+        let object = application_object(application.id);
+        let used = self.allowance_used_detail(application.customer_id);
+        // The applicant's attempt, refused; then the rejection, the rules'
+        // (by `system`, as every rejection for failed attempts is).
         append_audit(
             tx.as_mut(),
             actor,
             now,
-            "application.rejected",
-            &application_object(application.id),
+            "application.verification",
+            &object,
             origin,
             Outcome::Refused,
-            format!(
-                "{}: the card proof was not checked",
-                self.allowance_used_detail(application.customer_id)
-            ),
+            format!("{used}: the card proof was not checked"),
+        )
+        .await?;
+        append_audit(
+            tx.as_mut(),
+            &Actor::System,
+            now,
+            "application.rejected",
+            &object,
+            origin,
+            Outcome::Success,
+            used,
         )
         .await?;
         tx.commit().await?;
