@@ -123,9 +123,9 @@ impl ProcessorError {
             ProcessorError::Refused(r) => r.code(),
             ProcessorError::InvalidUpload(_) => "invalid_upload",
             ProcessorError::AlreadyShown => "already_shown",
-            // The application moved to `rejected`: no longer in a state to
-            // take a step, as any later call about it is told.
-            ProcessorError::NotCompleted => "illegal_state",
+            // Its own code, so a console can say the application ended
+            // (rejected, no card) rather than "try another step".
+            ProcessorError::NotCompleted => "not_completed",
             ProcessorError::Sealed | ProcessorError::Config(_) | ProcessorError::Store(_) => {
                 "internal"
             }

@@ -54,7 +54,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         InvalidUpload => StatusCode::UNPROCESSABLE_ENTITY,
         // Refusals of the transit service: the request is well formed but
         // the rules refuse this person or address now.
-        OpenApplication | AlreadyShown => StatusCode::CONFLICT,
+        OpenApplication | AlreadyShown | NotCompleted => StatusCode::CONFLICT,
         CourtOrderFreeze => StatusCode::FORBIDDEN,
         TooManyApplications | TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
         NotFound | NotAvailable => StatusCode::NOT_FOUND,
@@ -141,6 +141,7 @@ mod tests {
             (ErrorCode::CodeUsed, 409),
             (ErrorCode::CaseClosed, 409),
             (ErrorCode::NotRemote, 409),
+            (ErrorCode::NotCompleted, 409),
         ] {
             assert_eq!(status_of(code).as_u16(), status, "{code:?}");
         }

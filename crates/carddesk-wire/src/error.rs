@@ -68,6 +68,10 @@ pub enum ErrorCode {
     InvalidUpload,
     /// The card's full number was shown once already.
     AlreadyShown,
+    /// An application could not be completed: what routed it no longer
+    /// holds, so it was rejected and no card issued (which check failed
+    /// is in the audit log, never in the answer).
+    NotCompleted,
 }
 
 impl ErrorCode {
@@ -103,6 +107,7 @@ impl ErrorCode {
             ErrorCode::TooManyFromAddress => "too_many_from_address",
             ErrorCode::InvalidUpload => "invalid_upload",
             ErrorCode::AlreadyShown => "already_shown",
+            ErrorCode::NotCompleted => "not_completed",
         }
     }
 

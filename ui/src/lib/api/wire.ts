@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'too_many_from_address',
   'invalid_upload',
   'already_shown',
+  'not_completed',
 ] as const;
 /** `ErrorCode`. */
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -139,6 +139,8 @@ export const enInterview = {
   'error.too_many_from_address': 'Too many applications from this address today.',
   'error.invalid_upload': 'An upload is not what it should be.',
   'error.already_shown': 'The card’s full number was shown once already.',
+  'error.not_completed':
+    'The application could not be completed: it was rejected and no card was issued. The audit log says why.',
   'face.title': 'Face check (advice)',
   'face.waiting': 'Waiting for the photos…',
   'face.unavailable': 'No face check here: the ID card’s front or the selfie could not be read, or this computer cannot run the model.',

@@ -137,6 +137,7 @@ export const zhCNInterview: { readonly [K in keyof typeof enInterview]: string }
   'error.too_many_from_address': '此地址今日申请次数过多。',
   'error.invalid_upload': '上传的文件不符合要求。',
   'error.already_shown': '完整卡号已显示过一次。',
+  'error.not_completed': '申请无法完成：已被拒绝，未发卡。原因见审计日志。',
   'face.title': '人脸比对（仅供参考）',
   'face.waiting': '正在等待照片…',
   'face.unavailable': '无法比对：身份证正面或自拍无法读取，或本机无法运行模型。',
